@@ -1,0 +1,48 @@
+import { expect, test, type Browser } from '@playwright/test';
+import { ParleyStack } from '../scripts/lib/ParleyStack.js';
+import { normaliseSpacing } from '../workers/src/mt/ApertiumEngine.js';
+import { LIBRIVOX_DIR, clipWithSilence, joinRoom, launchChromium, referenceTranscript, wordErrorRate } from './support.js';
+
+const CLIP_ID = 'sense_and_sensibility_01_austen_64kb-0920';
+
+let stack: ParleyStack;
+let speakerBrowser: Browser;
+let listenerBrowser: Browser;
+
+test.beforeAll(async () => {
+  stack = await new ParleyStack({ logDir: 'test-results/e2e/walking-skeleton-logs' }).start();
+  speakerBrowser = await launchChromium(clipWithSilence(`${LIBRIVOX_DIR}/${CLIP_ID}.wav`, 4));
+  listenerBrowser = await launchChromium();
+});
+
+test.afterAll(async () => {
+  await speakerBrowser?.close();
+  await listenerBrowser?.close();
+  await stack?.stop();
+});
+
+test('English speech in one browser becomes Spanish captions in another, and only in that room', async () => {
+  const reader = await listenerBrowser.newPage();
+  const otherRoom = await listenerBrowser.newPage();
+  const speaker = await speakerBrowser.newPage();
+  await joinRoom(reader, stack.url, { name: 'Beatriz', room: 'R', speaks: 'es', reads: 'es', withMic: false });
+  await joinRoom(otherRoom, stack.url, { name: 'Carla', room: 'R2', speaks: 'es', reads: 'es', withMic: false });
+  await joinRoom(speaker, stack.url, { name: 'Alice', room: 'R', speaks: 'en', reads: 'en', withMic: true });
+
+  const finalCaption = reader.locator('[data-testid="caption"][data-kind="final"]').filter({ hasText: /\S/ }).first();
+  await expect(finalCaption).toBeVisible({ timeout: 90_000 });
+  await expect(finalCaption).toHaveAttribute('data-lang', 'es');
+  await expect(finalCaption).toHaveAttribute('data-source-lang', 'en');
+
+  const english = (await finalCaption.getByTestId('caption-source-text').textContent()) ?? '';
+  const spanish = (await finalCaption.getByTestId('caption-text').textContent()) ?? '';
+  const wer = wordErrorRate(referenceTranscript(CLIP_ID), english);
+  console.log(`recognised: "${english}" (WER ${wer.toFixed(2)}); shown: "${spanish}"`);
+  expect(wer).toBeLessThanOrEqual(0.5);
+
+  const query = new URLSearchParams({ langpair: 'eng|spa', q: english, markUnknown: 'no' });
+  const apertium = (await (await fetch(`${stack.apertiumUrl}/translate?${query}`)).json()) as { responseData: { translatedText: string } };
+  expect(normaliseSpacing(spanish)).toBe(normaliseSpacing(apertium.responseData.translatedText));
+
+  await expect(otherRoom.getByTestId('caption')).toHaveCount(0);
+});

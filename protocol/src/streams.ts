@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { languageCodeSchema } from './languages.js';
+import { captionKindSchema, roomIdSchema } from './signaling.js';
+
+/**
+ * Redis keys and stream entries shared by the sfu and the workers.
+ * Every entry read from Redis goes through one of these schemas first.
+ */
+export const REDIS_KEYS = {
+  /** Assignment of utterances to stt workers (consumer group `stt`). */
+  sttAssign: 'parley:stt:assign',
+  /** Audio chunks of one utterance, read in order by the one worker that owns the utterance. */
+  utteranceAudio: (utteranceId: string) => `parley:utt:${utteranceId}`,
+  /** Recognised text waiting for translation (consumer group `mt`). */
+  mtJobs: 'parley:mt:jobs',
+  /** Finished captions, fanned out to every sfu node. */
+  captions: 'parley:captions',
+  /** Entries that failed repeatedly, with the reason. */
+  deadLetter: 'parley:dead',
+} as const;
+
+export const CONSUMER_GROUPS = { stt: 'stt', mt: 'mt' } as const;
+
+/** Redis gives back flat [field, value, field, value…] arrays; turn them into a record. */
+export function fieldsToRecord(fields: readonly (string | Buffer)[]): Record<string, string | Buffer> {
+  const record: Record<string, string | Buffer> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) record[String(fields[i])] = fields[i + 1] as string | Buffer;
+  return record;
+}
+
+const asString = z.preprocess((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v), z.string());
+const asInt = z.preprocess((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v), z.coerce.number().int().min(0));
+const asNumber = z.preprocess((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v), z.coerce.number());
+const asBool = z.preprocess((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v), z.enum(['0', '1']).transform((s) => s === '1'));
+const asLanguages = z.preprocess(
+  (v) => {
+    const s = Buffer.isBuffer(v) ? v.toString('utf8') : v;
+    return typeof s === 'string' ? s.split(',').filter(Boolean) : s;
+  },
+  z.array(languageCodeSchema).max(32),
+);
+
+export const utteranceIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'utterance id has unexpected characters');
+
+/** Assignment of one utterance: who spoke, in which room and language, and who reads it. */
+export const sttAssignmentSchema = z.object({
+  utteranceId: asString.pipe(utteranceIdSchema),
+  room: asString.pipe(roomIdSchema),
+  speakerId: asString,
+  speakerName: asString,
+  srcLang: asString.pipe(languageCodeSchema),
+  targetLangs: asLanguages,
+  startedAtMs: asNumber,
+});
+export type SttAssignment = z.infer<typeof sttAssignmentSchema>;
+
+/** 16 kHz mono signed 16-bit little-endian PCM; at most 2 s in one chunk. */
+export const MAX_CHUNK_PCM_BYTES = 16_000 * 2 * 2;
+
+export const audioChunkSchema = z.object({
+  seq: asInt,
+  final: asBool,
+  /** Wall-clock time of the last sample in this chunk. */
+  endAtMs: asNumber,
+  pcm: z.instanceof(Buffer).refine((b) => b.length % 2 === 0 && b.length <= MAX_CHUNK_PCM_BYTES, 'pcm must be whole 16-bit samples, at most 2 s'),
+});
+export type AudioChunk = z.infer<typeof audioChunkSchema>;
+
+export const mtJobSchema = z.object({
+  utteranceId: asString.pipe(utteranceIdSchema),
+  room: asString.pipe(roomIdSchema),
+  speakerId: asString,
+  speakerName: asString,
+  seq: asInt,
+  kind: asString.pipe(captionKindSchema),
+  srcLang: asString.pipe(languageCodeSchema),
+  targetLangs: asLanguages,
+  text: asString.pipe(z.string().max(4_000)),
+  sttEngine: asString,
+  audioEndAtMs: asNumber,
+});
+export type MtJob = z.infer<typeof mtJobSchema>;
+
+/** Flatten a record for XADD; arrays become comma lists, booleans 0/1. */
+export function recordToFields(record: Record<string, string | number | boolean | Buffer | readonly string[]>): (string | Buffer)[] {
+  const out: (string | Buffer)[] = [];
+  for (const [key, value] of Object.entries(record)) {
+    out.push(key);
+    if (Buffer.isBuffer(value)) out.push(value);
+    else if (Array.isArray(value)) out.push(value.join(','));
+    else if (typeof value === 'boolean') out.push(value ? '1' : '0');
+    else out.push(String(value));
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { ChildProcess } from './ChildProcess.js';
+import { freePort, httpOk, waitFor } from './freePort.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const APERTIUM_MODES_DIR = '/usr/share/apertium/modes';
+
+export interface ParleyStackOptions {
+  /** Port of the web app and signaling; 0 picks a free one. */
+  port?: number;
+  host?: string;
+  /** Extra environment for every Parley process (e.g. SILENCE_THRESHOLD_SECONDS). */
+  env?: NodeJS.ProcessEnv;
+  /** Print every process's output, labelled (the start command does). */
+  echo?: boolean;
+  /** Otherwise output goes to files in this folder. */
+  logDir?: string;
+  sttWorkers?: number;
+  mtWorkers?: number;
+  /** Use a running Redis (REDIS_URL) instead of starting one. */
+  redisUrl?: string;
+  /** Use a running apertium-apy instead of starting one. */
+  apertiumUrl?: string;
+}
+
+/**
+ * Everything Parley needs on one machine, as child processes: Redis and apertium-apy (unless
+ * given), the sfu, and the stt and mt workers. Used by the start command, the e2e tests and benches.
+ */
+export class ParleyStack {
+  readonly processes: ChildProcess[] = [];
+  readonly sttWorkers: ChildProcess[] = [];
+  url = '';
+  redisUrl = '';
+  apertiumUrl = '';
+  private stopped = false;
+
+  constructor(private readonly options: ParleyStackOptions = {}) {}
+
+  async start(): Promise<this> {
+    const o = this.options;
+    if (o.logDir) mkdirSync(o.logDir, { recursive: true });
+    try {
+      await Promise.all([this.startRedis(), this.startApertium()]);
+      const host = o.host ?? '127.0.0.1';
+      const port = o.port || (await freePort(host));
+      const baseEnv = { ...process.env, ...o.env, REDIS_URL: this.redisUrl, APERTIUM_URL: this.apertiumUrl };
+      const sfu = this.spawnTs('sfu', 'sfu/src/main.ts', { ...baseEnv, GATEWAY_PORT: String(port), HOST: host });
+      const workers: Promise<ChildProcess>[] = [];
+      for (let i = 0; i < (o.sttWorkers ?? 1); i++) workers.push(this.startWorker('stt', i, baseEnv));
+      for (let i = 0; i < (o.mtWorkers ?? 1); i++) workers.push(this.startWorker('mt', i, baseEnv));
+      const displayHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+      this.url = `http://${displayHost}:${port}`;
+      await Promise.all([waitFor('sfu', () => httpOk(`${this.url}/readyz`), 60_000, () => sfu.deathReason), ...workers]);
+      return this;
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  /** Starts one more stt worker (tests of takeover). */
+  async addSttWorker(): Promise<ChildProcess> {
+    return this.startWorker('stt', this.sttWorkers.length, { ...process.env, ...this.options.env, REDIS_URL: this.redisUrl, APERTIUM_URL: this.apertiumUrl });
+  }
+
+  private async startWorker(kind: 'stt' | 'mt', index: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+    const healthPort = await freePort();
+    const child = this.spawnTs(`${kind}${index}`, `workers/src/${kind}/main.ts`, {
+      ...env,
+      HEALTH_PORT: String(healthPort),
+      WORKER_NAME: `${kind}-${index}-${process.pid}-${Date.now()}`,
+    });
+    if (kind === 'stt') this.sttWorkers.push(child);
+    await waitFor(`${kind} worker`, () => httpOk(`http://127.0.0.1:${healthPort}/readyz`), 60_000, () => child.deathReason);
+    return child;
+  }
+
+  private async startRedis(): Promise<void> {
+    if (this.options.redisUrl) {
+      this.redisUrl = this.options.redisUrl;
+      return;
+    }
+    const port = await freePort();
+    const redis = this.spawn('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    this.redisUrl = `redis://127.0.0.1:${port}`;
+    const client = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await waitFor('redis', async () => {
+        if (client.status !== 'ready') await client.connect().catch(() => client.disconnect());
+        return (await client.ping()) === 'PONG';
+      }, 15_000, () => redis.deathReason);
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  private async startApertium(): Promise<void> {
+    if (this.options.apertiumUrl) {
+      this.apertiumUrl = this.options.apertiumUrl;
+      return;
+    }
+    const port = await freePort();
+    const apy = this.spawn('apertium', 'apertium-apy', ['-p', String(port), APERTIUM_MODES_DIR]);
+    this.apertiumUrl = `http://127.0.0.1:${port}`;
+    await waitFor('apertium-apy', () => httpOk(`${this.apertiumUrl}/listPairs`), 30_000, () => apy.deathReason);
+  }
+
+  private spawnTs(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+    return this.spawn(name, process.execPath, ['--import', 'tsx', entry], env);
+  }
+
+  private spawn(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+    const child = new ChildProcess({
+      name,
+      command,
+      args,
+      env,
+      cwd: ROOT,
+      echo: this.options.echo,
+      logFile: this.options.logDir ? `${this.options.logDir}/${name}.log` : undefined,
+    });
+    this.processes.push(child);
+    return child;
+  }
+
+  /** Idempotent: stops Parley's processes first, then Redis and apertium-apy. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const services = new Set(['redis', 'apertium']);
+    await Promise.all(this.processes.filter((p) => !services.has(p.name)).map((p) => p.stop()));
+    await Promise.all(this.processes.filter((p) => services.has(p.name)).map((p) => p.stop()));
+  }
+}

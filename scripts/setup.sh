@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what Parley needs on a Debian (bookworm) machine: system packages, npm packages and the
+# pocketsphinx addon. Safe to run again; it only does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(
+  redis-server            # queues between the sfu and the workers
+  pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev  # offline English speech recognition
+  apertium-apy apertium-eng-spa                                          # offline translation server and pairs
+  chromium                # browser for the end-to-end tests
+  sox espeak-ng pocketsphinx-testdata                                    # test audio: recorded and synthetic speech
+  build-essential python3 # native addons (node-gyp)
+)
+
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "Installing Debian packages: ${missing[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Model weights for neural engines are fetched on request only; native packages must not download.
+export ONNXRUNTIME_NODE_INSTALL=skip ELECTRON_SKIP_BINARY_DOWNLOAD=1
+stamp=node_modules/.parley-installed
+if [[ ! -f $stamp || package-lock.json -nt $stamp ]]; then
+  echo "Installing npm packages"
+  npm ci --no-audit --no-fund
+  touch "$stamp"
+fi
+
+addon=workers/native/pocketsphinx/build/Release/pocketsphinx.node
+if [[ ! -f $addon || workers/native/pocketsphinx/src/addon.c -nt $addon ]]; then
+  echo "Building the pocketsphinx addon"
+  (cd workers/native/pocketsphinx && npx --no-install node-gyp rebuild --silent)
+fi

@@ -1,0 +1,49 @@
+import type { Server } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '@parley/protocol';
+import { Room } from './Room.js';
+
+/** The rooms this node hosts; a room exists while someone is in it. */
+export class RoomRegistry {
+  private readonly rooms = new Map<string, Room>();
+  private closed = false;
+
+  constructor(
+    private readonly io: Server<ClientToServerEvents, ServerToClientEvents>,
+    private readonly maxParticipants: number,
+  ) {}
+
+  getOrCreate(id: string): Room {
+    if (this.closed) throw new Error('room registry is closed');
+    let room = this.rooms.get(id);
+    if (room && !room.isClosed) return room;
+    room = new Room({ id, maxParticipants: this.maxParticipants });
+    this.rooms.set(id, room);
+    const created = room;
+    created.on('participants', (participants) => {
+      this.io.to(`room:${id}`).emit('participants', participants);
+      if (participants.length === 0) void this.remove(created);
+    });
+    return created;
+  }
+
+  get(id: string): Room | undefined {
+    return this.rooms.get(id);
+  }
+
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  private async remove(room: Room): Promise<void> {
+    if (this.rooms.get(room.id) === room) this.rooms.delete(room.id);
+    await room.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const rooms = [...this.rooms.values()];
+    this.rooms.clear();
+    await Promise.allSettled(rooms.map((r) => r.close()));
+  }
+}

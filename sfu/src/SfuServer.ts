@@ -1,0 +1,110 @@
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Server } from 'socket.io';
+import { LIMITS, type ClientToServerEvents, type ServerToClientEvents } from '@parley/protocol';
+import type { SfuConfig } from './config.js';
+import { CaptionRelay } from './CaptionRelay.js';
+import { OriginPolicy } from './OriginPolicy.js';
+import { RoomRegistry } from './RoomRegistry.js';
+import { rtcSettingsFromConfig } from './RtcSettings.js';
+import { SignalingServer } from './SignalingServer.js';
+import { SpeakerFeed } from './SpeakerFeed.js';
+import { StaticFiles } from './StaticFiles.js';
+import { SileroVad } from './audio/SileroVad.js';
+import { turnCredentials } from './turnCredentials.js';
+
+/** The sfu process: HTTP (health, web app), socket.io signaling, rooms, caption delivery. */
+export class SfuServer {
+  private readonly http: HttpServer;
+  private readonly io: Server<ClientToServerEvents, ServerToClientEvents>;
+  private readonly redis: Redis;
+  private readonly relay: CaptionRelay;
+  private readonly rooms: RoomRegistry;
+  private readonly staticFiles: StaticFiles | undefined;
+  private vad: SileroVad | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly config: SfuConfig,
+    private readonly log: Logger,
+  ) {
+    this.staticFiles = config.WEB_DIST_DIR ? new StaticFiles(config.WEB_DIST_DIR) : undefined;
+    this.http = createServer((req, res) => void this.onHttp(req, res));
+    const origins = new OriginPolicy(config.ALLOWED_ORIGINS ?? (config.PUBLIC_URL ? [config.PUBLIC_URL] : undefined));
+    this.io = new Server(this.http, {
+      maxHttpBufferSize: LIMITS.messageBytes,
+      serveClient: false,
+      allowRequest: (req, callback) => callback(null, origins.allows(req)),
+    });
+    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    this.redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+    const subscriber = this.redis.duplicate();
+    subscriber.on('error', (err) => log.warn({ err: err.message }, 'redis subscriber error'));
+    this.relay = new CaptionRelay(subscriber, this.io, log);
+    this.rooms = new RoomRegistry(this.io, config.MAX_PARTICIPANTS_PER_ROOM);
+    const rtc = rtcSettingsFromConfig(config);
+    new SignalingServer(this.io, {
+      rooms: this.rooms,
+      rtc,
+      log,
+      iceServers: () => (config.TURN_URLS && config.TURN_SECRET ? [{ urls: config.TURN_URLS, ...turnCredentials(config.TURN_SECRET) }] : []),
+      startSpeakerFeed: (room, peer) => {
+        if (!this.vad) throw new Error('VAD not loaded');
+        return new SpeakerFeed({ room, peer, redis: this.redis, vad: this.vad, config, log });
+      },
+    });
+  }
+
+  /** Loads the VAD model, connects to Redis and listens; resolves with the bound port. */
+  async listen(port = this.config.GATEWAY_PORT, host = this.config.HOST): Promise<number> {
+    this.vad = await SileroVad.load();
+    await this.redis.connect();
+    await this.relay.start();
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(port, host, () => {
+        this.http.off('error', reject);
+        resolve();
+      });
+    });
+    return (this.http.address() as AddressInfo).port;
+  }
+
+  private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
+      return;
+    }
+    if (path === '/readyz') {
+      const redisOk = this.redis.status === 'ready';
+      res.writeHead(redisOk && this.vad ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ redis: redisOk, vad: !!this.vad, rooms: this.rooms.size }));
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (!this.staticFiles) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+      return;
+    }
+    await this.staticFiles.serve(req, res).catch((err: unknown) => {
+      this.log.error({ err }, 'static file error');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  }
+
+  /** Idempotent: disconnects everyone, closes rooms and Redis. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await new Promise<void>((resolve) => this.io.close(() => resolve()));
+    await this.rooms.close();
+    await this.relay.close();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(0).max(65_535);
+const ip = z.union([z.ipv4(), z.ipv6()]);
+const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+/** Every setting of the sfu process, with its default; names match infra/env.example. */
+export const sfuConfigSchema = z
+  .object({
+    GATEWAY_PORT: port.default(5026),
+    HOST: z.string().default('0.0.0.0'),
+    REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+    PUBLIC_URL: z.url().optional(),
+    ALLOWED_ORIGINS: csv.optional(),
+    ENABLE_AUTH: bool.default(false),
+    SILENCE_THRESHOLD_SECONDS: z.coerce.number().min(0.2).max(10).default(0.8),
+    MAX_UTTERANCE_SECONDS: z.coerce.number().min(2).max(60).default(15),
+    MAX_QUEUE_DEPTH: z.coerce.number().int().min(1).default(100),
+    MAX_PARTICIPANTS_PER_ROOM: z.coerce.number().int().min(1).default(50),
+    RTC_MIN_PORT: port.optional(),
+    RTC_MAX_PORT: port.optional(),
+    RTC_LISTEN_IP: ip.optional(),
+    RTC_ANNOUNCED_IP: ip.optional(),
+    TURN_URLS: csv.optional(),
+    TURN_SECRET: z.string().min(16).optional(),
+    WEB_DIST_DIR: z.string().optional(),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  })
+  .refine((c) => (c.RTC_MIN_PORT === undefined) === (c.RTC_MAX_PORT === undefined), {
+    message: 'set both RTC_MIN_PORT and RTC_MAX_PORT, or neither',
+    path: ['RTC_MIN_PORT'],
+  })
+  .refine((c) => c.RTC_MIN_PORT === undefined || c.RTC_MAX_PORT === undefined || c.RTC_MIN_PORT <= c.RTC_MAX_PORT, {
+    message: 'RTC_MIN_PORT must not be above RTC_MAX_PORT',
+    path: ['RTC_MIN_PORT'],
+  })
+  .refine((c) => !c.TURN_URLS || c.TURN_SECRET, { message: 'TURN_URLS needs TURN_SECRET', path: ['TURN_SECRET'] });
+
+export type SfuConfig = z.infer<typeof sfuConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError naming each bad variable. */
+export function loadSfuConfig(env: NodeJS.ProcessEnv = process.env): SfuConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = sfuConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new ConfigError(`Invalid sfu configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,105 @@
+import type { LanguageCode } from '@parley/protocol';
+import { MtError, type MtEngine } from './MtEngine.js';
+
+/** Apertium names languages by ISO 639-3. */
+const APERTIUM_CODES: Record<LanguageCode, string> = {
+  en: 'eng',
+  es: 'spa',
+  fr: 'fra',
+  de: 'deu',
+  it: 'ita',
+  pt: 'por',
+  ca: 'cat',
+  nl: 'nld',
+};
+const FROM_APERTIUM = new Map(Object.entries(APERTIUM_CODES).map(([k, v]) => [v, k as LanguageCode]));
+
+export interface ApertiumEngineOptions {
+  /** Base URL of an apertium-apy server. */
+  url: string;
+  requestTimeoutMs?: number;
+}
+
+/** Apertium's output spacing is irregular (doubled spaces where words were dropped). */
+export function normaliseSpacing(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Rule-based translation through apertium-apy, which keeps each pair's pipeline warm.
+ * Where no direct pair is installed, translates through one intermediate language.
+ */
+export class ApertiumEngine implements MtEngine {
+  readonly name = 'apertium';
+  private readonly url: string;
+  private readonly requestTimeoutMs: number;
+  private pairs = new Set<string>();
+
+  private constructor(options: ApertiumEngineOptions) {
+    this.url = options.url.replace(/\/$/, '');
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+  }
+
+  /** Connects and reads the installed pairs; fails with a sentence if the server is not there. */
+  static async connect(options: ApertiumEngineOptions): Promise<ApertiumEngine> {
+    const engine = new ApertiumEngine(options);
+    await engine.refreshPairs();
+    return engine;
+  }
+
+  async refreshPairs(): Promise<void> {
+    const body = (await this.get('/listPairs')) as { responseData?: { sourceLanguage: string; targetLanguage: string }[] };
+    const pairs = new Set<string>();
+    for (const p of body.responseData ?? []) {
+      const from = FROM_APERTIUM.get(p.sourceLanguage);
+      const to = FROM_APERTIUM.get(p.targetLanguage);
+      if (from && to) pairs.add(`${from}>${to}`);
+    }
+    this.pairs = pairs;
+  }
+
+  /** The languages a translation from → to passes through, or undefined if there is no route. */
+  route(from: LanguageCode, to: LanguageCode): LanguageCode[] | undefined {
+    if (from === to) return [from];
+    if (this.pairs.has(`${from}>${to}`)) return [from, to];
+    for (const pair of this.pairs) {
+      const [a, b] = pair.split('>') as [LanguageCode, LanguageCode];
+      if (a === from && this.pairs.has(`${b}>${to}`)) return [from, b, to];
+    }
+    return undefined;
+  }
+
+  supports(from: LanguageCode, to: LanguageCode): boolean {
+    return this.route(from, to) !== undefined;
+  }
+
+  async translate(text: string, from: LanguageCode, to: LanguageCode): Promise<string> {
+    const route = this.route(from, to);
+    if (!route) throw new MtError(`Apertium has no installed route from ${from} to ${to}.`, false);
+    let current = text;
+    for (let i = 0; i + 1 < route.length; i++) {
+      if (current.trim() === '') return '';
+      const langpair = `${APERTIUM_CODES[route[i]!]}|${APERTIUM_CODES[route[i + 1]!]}`;
+      const query = new URLSearchParams({ langpair, q: current, markUnknown: 'no' });
+      const body = (await this.get(`/translate?${query}`)) as { responseData?: { translatedText?: string }; responseDetails?: string };
+      if (typeof body.responseData?.translatedText !== 'string') {
+        throw new MtError(`Apertium gave no translation for ${langpair}: ${body.responseDetails ?? 'no details'}`, true);
+      }
+      current = normaliseSpacing(body.responseData.translatedText);
+    }
+    return current;
+  }
+
+  private async get(path: string): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(this.requestTimeoutMs) });
+    } catch (error) {
+      throw new MtError(`Cannot reach the Apertium server at ${this.url} (${(error as Error).message}); is apertium-apy running?`, true);
+    }
+    if (!response.ok) throw new MtError(`Apertium server answered HTTP ${response.status} for ${path.split('?')[0]}.`, response.status >= 500);
+    return response.json();
+  }
+
+  async close(): Promise<void> {}
+}

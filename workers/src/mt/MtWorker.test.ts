@@ -1,0 +1,74 @@
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { captionSchema, type Caption } from '@parley/protocol';
+import { CONSUMER_GROUPS, REDIS_KEYS, recordToFields } from '@parley/protocol/streams';
+import { ApertiumEngine } from './ApertiumEngine.js';
+import { MtWorker } from './MtWorker.js';
+
+const log = pino({ level: 'silent' });
+
+function job(overrides: Record<string, string | number | string[]> = {}) {
+  return recordToFields({
+    utteranceId: 'peer-1',
+    room: 'mt-test',
+    speakerId: 'peer',
+    speakerName: 'Alice',
+    seq: 3,
+    kind: 'final',
+    srcLang: 'en',
+    targetLangs: ['es'],
+    text: 'he might even have been made amiable himself',
+    sttEngine: 'pocketsphinx',
+    audioEndAtMs: 1,
+    ...overrides,
+  });
+}
+
+describe('MtWorker (real Redis, real apertium-apy)', () => {
+  let redis: Redis;
+  let subscriber: Redis;
+  let worker: MtWorker;
+  const received: Caption[] = [];
+
+  beforeAll(async () => {
+    redis = new Redis(inject('redisUrl'));
+    await redis.del(REDIS_KEYS.mtJobs, REDIS_KEYS.deadLetter);
+    subscriber = redis.duplicate();
+    subscriber.on('message', (_channel: string, message: string) => received.push(captionSchema.parse(JSON.parse(message))));
+    await subscriber.subscribe(REDIS_KEYS.captions);
+    const engine = await ApertiumEngine.connect({ url: inject('apertiumUrl') });
+    worker = new MtWorker({ redis, engine, consumer: 'mt-test', log });
+    await worker.start();
+  });
+
+  afterAll(async () => {
+    await worker.close();
+    subscriber.disconnect();
+    redis.disconnect();
+  });
+
+  async function until(check: () => boolean): Promise<void> {
+    while (!check()) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  it('publishes a Spanish caption and acknowledges the job', async () => {
+    await redis.xadd(REDIS_KEYS.mtJobs, '*', ...job());
+    await until(() => received.some((c) => c.utteranceId === 'peer-1'));
+    const caption = received.find((c) => c.utteranceId === 'peer-1')!;
+    expect(caption).toMatchObject({ lang: 'es', sourceLang: 'en', kind: 'final', seq: 3, engine: 'pocketsphinx+apertium' });
+    expect(caption.text).toMatch(/amable/);
+    await until(() => worker.translated >= 1);
+    const pending = (await redis.xpending(REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt)) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
+  });
+
+  it('sets a malformed job aside in the dead-letter stream and keeps working', async () => {
+    await redis.xadd(REDIS_KEYS.mtJobs, '*', ...job({ utteranceId: 'peer-2', srcLang: 'klingon' }));
+    await redis.xadd(REDIS_KEYS.mtJobs, '*', ...job({ utteranceId: 'peer-3' }));
+    await until(() => received.some((c) => c.utteranceId === 'peer-3'));
+    const dead = await redis.xrange(REDIS_KEYS.deadLetter, '-', '+');
+    expect(dead.some(([, fields]) => fields.join(' ').includes('malformed mt job'))).toBe(true);
+    expect(received.some((c) => c.utteranceId === 'peer-2')).toBe(false);
+  });
+});

@@ -1,0 +1,56 @@
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config.js';
+import { HealthServer, type HealthSource } from './HealthServer.js';
+
+export interface RunningWorker {
+  health: Omit<HealthSource, 'notReadyReasons'> & { notReadyReasons?: () => Promise<string[]> };
+  close(): Promise<void>;
+}
+
+/** The shared main of a worker process: config, logger, Redis, health server, signal handling. */
+export async function runWorker(
+  kind: 'stt' | 'mt',
+  start: (ctx: { config: WorkerConfig; redis: Redis; log: Logger; consumer: string }) => Promise<RunningWorker>,
+): Promise<void> {
+  let config: WorkerConfig;
+  try {
+    config = loadWorkerConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = pino({ name: `${kind}-worker`, level: config.LOG_LEVEL });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+  const consumer = config.WORKER_NAME ?? `${kind}-${hostname()}-${process.pid}`;
+  const worker = await start({ config, redis, log, consumer });
+  let health: HealthServer | undefined;
+  if (config.HEALTH_PORT !== undefined) {
+    health = new HealthServer(`parley_${kind}`, {
+      metrics: worker.health.metrics,
+      notReadyReasons: async () => {
+        const reasons = (await worker.health.notReadyReasons?.()) ?? [];
+        const pong = await redis.ping().catch(() => undefined);
+        return pong === 'PONG' ? reasons : [...reasons, 'redis unreachable'];
+      },
+    });
+    const port = await health.listen(config.HEALTH_PORT, config.HEALTH_HOST);
+    log.info({ port }, 'health server listening');
+  }
+  log.info({ consumer }, `${kind} worker started`);
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      void Promise.allSettled([worker.close(), health?.close()])
+        .then(() => redis.quit())
+        .finally(() => process.exit(0));
+    });
+  }
+}
