@@ -3,6 +3,7 @@ import { RTCPeerConnection, type MediaStreamTrack } from 'werift';
 import type { LanguageCode, Participant } from '@parley/protocol';
 import { filterSdpCandidates, type RtcSettings } from './RtcSettings.js';
 import { SignalingError } from './errors.js';
+import { checkOfferSdp } from './offerSdp.js';
 
 /** Where a peer's received Opus goes (the speaker's audio pipeline). */
 export interface OpusSink {
@@ -71,6 +72,7 @@ export class Peer extends SafeEmitter<PeerEvents> {
     if (this.closed) throw new SignalingError('This connection is closed; join the room again.', 409);
     if (this.negotiating) throw new SignalingError('An offer is already being answered; wait for its answer.', 409);
     if (this.pc) throw new SignalingError('This peer already negotiated; renegotiation is not supported yet.', 409);
+    checkOfferSdp(offerSdp);
     this.negotiating = true;
     try {
       const pc = new RTCPeerConnection(this.rtc.peerConfig);

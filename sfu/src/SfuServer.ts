@@ -9,7 +9,7 @@ import { CaptionRelay } from './CaptionRelay.js';
 import { OriginPolicy } from './OriginPolicy.js';
 import { RoomRegistry } from './RoomRegistry.js';
 import { rtcSettingsFromConfig } from './RtcSettings.js';
-import { SignalingServer } from './SignalingServer.js';
+import { SignalingServer, type SignalingOptions } from './SignalingServer.js';
 import { SpeakerFeed } from './SpeakerFeed.js';
 import { StaticFiles } from './StaticFiles.js';
 import { SileroVad } from './audio/SileroVad.js';
@@ -29,6 +29,8 @@ export class SfuServer {
   constructor(
     private readonly config: SfuConfig,
     private readonly log: Logger,
+    /** Limits of the signaling layer (tests shorten them). */
+    signalingLimits: Pick<SignalingOptions, 'joinTimeoutMs' | 'messagesPerSecond' | 'messageBurst'> = {},
   ) {
     this.staticFiles = config.WEB_DIST_DIR ? new StaticFiles(config.WEB_DIST_DIR) : undefined;
     this.http = createServer((req, res) => void this.onHttp(req, res));
@@ -46,6 +48,7 @@ export class SfuServer {
     this.rooms = new RoomRegistry(this.io, config.MAX_PARTICIPANTS_PER_ROOM);
     const rtc = rtcSettingsFromConfig(config);
     new SignalingServer(this.io, {
+      ...signalingLimits,
       rooms: this.rooms,
       rtc,
       log,

@@ -1,0 +1,108 @@
+import { pino } from 'pino';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Ack, ClientToServerEvents, JoinReply, ServerToClientEvents } from '@parley/protocol';
+import { loadSfuConfig } from './config.js';
+import { SfuServer } from './SfuServer.js';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+describe('SfuServer signaling (real socket.io, real Redis)', () => {
+  let server: SfuServer;
+  let url: string;
+  const sockets: ClientSocket[] = [];
+
+  beforeAll(async () => {
+    const config = loadSfuConfig({ REDIS_URL: inject('redisUrl'), RTC_LISTEN_IP: '127.0.0.1', MAX_PARTICIPANTS_PER_ROOM: '2' });
+    server = new SfuServer(config, pino({ level: 'silent' }), { joinTimeoutMs: 1_500, messageBurst: 20, messagesPerSecond: 5 });
+    const port = await server.listen(0, '127.0.0.1');
+    url = `http://127.0.0.1:${port}`;
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.disconnect();
+    await server.close();
+  });
+
+  function connect(origin: string | undefined = url): ClientSocket {
+    const socket: ClientSocket = io(url, { transports: ['websocket'], reconnection: false, extraHeaders: origin ? { origin } : {} });
+    sockets.push(socket);
+    return socket;
+  }
+
+  function join(socket: ClientSocket, request: unknown): Promise<Ack<JoinReply>> {
+    return new Promise((resolve) => socket.emit('join', request, resolve));
+  }
+
+  const valid = { room: 'signal-test', name: 'Ana', speaks: 'en', reads: 'es' };
+
+  it('answers /healthz and /readyz', async () => {
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ redis: true, vad: true });
+  });
+
+  it('joins a room and tells everyone in it who is there', async () => {
+    const a = connect();
+    const reply = await join(a, valid);
+    expect(reply.ok).toBe(true);
+    const seen = new Promise((resolve) => a.once('participants', resolve));
+    const b = connect();
+    expect((await join(b, { ...valid, name: 'Bo' })).ok).toBe(true);
+    expect(await seen).toHaveLength(2);
+    a.disconnect();
+    b.disconnect();
+  });
+
+  it('refuses a full room with a sentence', async () => {
+    const [a, b, c] = [connect(), connect(), connect()];
+    const room = { ...valid, room: 'full-room' };
+    expect((await join(a, room)).ok).toBe(true);
+    expect((await join(b, room)).ok).toBe(true);
+    const third = await join(c, room);
+    expect(third).toEqual({ ok: false, error: 'Room "full-room" is full (2 participants).' });
+  });
+
+  it.each([
+    ['a missing field', { room: 'x', name: 'A', speaks: 'en' }, /reads/],
+    ['an unknown language', { ...valid, speaks: 'tlh' }, /language must be one of/],
+    ['a bad room name', { ...valid, room: '../etc' }, /room name may use only/],
+    ['an oversized name', { ...valid, name: 'x'.repeat(500) }, /longer than 64/],
+    ['extra fields', { ...valid, admin: true }, /Invalid join/],
+    ['a string payload', 'join me', /Invalid join/],
+  ])('rejects a join with %s', async (_what, payload, message) => {
+    const reply = await join(connect(), payload);
+    expect(reply.ok).toBe(false);
+    if (!reply.ok) expect(reply.error).toMatch(message);
+  });
+
+  it('rejects an offer before joining and a malformed SDP after', async () => {
+    const socket = connect();
+    const early = await new Promise<Ack<object>>((resolve) => socket.emit('offer', { description: { type: 'offer', sdp: 'v=0' } }, resolve));
+    expect(early).toEqual({ ok: false, error: 'Join a room before sending an offer.' });
+    expect((await join(socket, { ...valid, room: 'sdp-test' })).ok).toBe(true);
+    const bad = await new Promise<Ack<object>>((resolve) => socket.emit('offer', { description: { type: 'offer', sdp: 'not an sdp' } }, resolve));
+    expect(bad.ok).toBe(false);
+  });
+
+  it('refuses a page from another origin', async () => {
+    const socket = connect('https://evil.example');
+    const error = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
+    expect(error.message).toBeTruthy();
+    expect(socket.connected).toBe(false);
+  });
+
+  it('disconnects a socket that never joins', async () => {
+    const socket = connect();
+    const fatal = await new Promise<{ message: string }>((resolve) => socket.once('fatal', resolve));
+    expect(fatal.message).toMatch(/No room was joined in time/);
+  });
+
+  it('disconnects a socket that floods it', async () => {
+    const socket = connect();
+    const fatal = new Promise<{ message: string }>((resolve) => socket.once('fatal', resolve));
+    for (let i = 0; i < 100; i++) socket.emit('ice', { candidate: '' });
+    expect((await fatal).message).toMatch(/Too many messages/);
+  });
+});
