@@ -1,0 +1,189 @@
+import { useState, type FormEvent } from 'react';
+import { LIMITS, joinRequestSchema, type JoinRequest, type LanguageCode } from '@parley/protocol';
+import { HeadphonesIcon, MicIcon } from './Icons';
+import { LanguageSelect } from './LanguageSelect';
+import { randomRoomName } from './randomRoom';
+import { normalizeRoomInput } from './roomUrl';
+
+export interface LobbyValues {
+  name: string;
+  room: string;
+  speaks: LanguageCode;
+  reads: LanguageCode;
+}
+
+type Field = keyof LobbyValues;
+type FieldErrors = Partial<Record<Field, string>>;
+
+const FIELDS: readonly Field[] = ['name', 'room', 'speaks', 'reads'];
+const isField = (key: unknown): key is Field => FIELDS.includes(key as Field);
+const inputId = (field: Field) => `lobby-${field}`;
+const errorId = (field: Field) => `lobby-${field}-error`;
+
+interface Props {
+  initial: LobbyValues;
+  /** Why the server turned the last join down, if it did. */
+  serverError: string | null;
+  onJoin: (request: JoinRequest, withMic: boolean) => void;
+}
+
+export function Lobby({ initial, serverError, onJoin }: Props) {
+  const [values, setValues] = useState(initial);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [formError, setFormError] = useState<string | null>(null);
+
+  function set<K extends Field>(field: K, value: LobbyValues[K]) {
+    setValues((current) => ({ ...current, [field]: value }));
+    setErrors((current) => (current[field] ? { ...current, [field]: undefined } : current));
+  }
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    // Enter in a text field submits without a submitter; that means the primary action.
+    const submitter = (event.nativeEvent as SubmitEvent).submitter;
+    const withMic = submitter?.dataset.mode !== 'listen';
+    const room = normalizeRoomInput(values.room);
+    if (room !== values.room) set('room', room);
+
+    const result = joinRequestSchema.safeParse({ ...values, room });
+    if (result.success) {
+      setErrors({});
+      setFormError(null);
+      onJoin(result.data, withMic);
+      return;
+    }
+    const next: FieldErrors = {};
+    let other: string | null = null;
+    for (const issue of result.error.issues) {
+      const field = issue.path[0];
+      if (isField(field)) next[field] ??= issue.message;
+      else other ??= issue.message;
+    }
+    setErrors(next);
+    setFormError(other);
+    const first = FIELDS.find((field) => next[field]);
+    if (first) document.getElementById(inputId(first))?.focus();
+  }
+
+  const describedBy = (field: Field, hint?: string) =>
+    [hint, errors[field] ? errorId(field) : undefined].filter(Boolean).join(' ') || undefined;
+
+  const fieldError = (field: Field) =>
+    errors[field] ? (
+      <p id={errorId(field)} className="field-error">
+        {errors[field]}
+      </p>
+    ) : null;
+
+  return (
+    <main className="lobby">
+      <div className="lobby-card">
+        <header className="brand">
+          <img src="/favicon.svg" alt="" width="44" height="44" />
+          <div>
+            <h1>Parley</h1>
+            <p className="tagline">Speak your language. Read everyone in yours.</p>
+          </div>
+        </header>
+
+        {serverError ? (
+          <p className="notice notice--error" role="alert">
+            Could not join the room: {serverError}
+          </p>
+        ) : null}
+
+        <form className="lobby-form" noValidate onSubmit={submit}>
+          <div className="field">
+            <label htmlFor={inputId('name')}>Your name</label>
+            <input
+              id={inputId('name')}
+              data-testid="name"
+              type="text"
+              autoComplete="nickname"
+              maxLength={LIMITS.displayNameChars}
+              placeholder="How others will see you"
+              value={values.name}
+              onChange={(event) => set('name', event.target.value)}
+              aria-invalid={errors.name ? true : undefined}
+              aria-describedby={describedBy('name')}
+              autoFocus={!initial.name}
+            />
+            {fieldError('name')}
+          </div>
+
+          <div className="field">
+            <label htmlFor={inputId('room')}>Room</label>
+            <div className="input-row">
+              <input
+                id={inputId('room')}
+                data-testid="room"
+                type="text"
+                autoComplete="off"
+                autoCapitalize="none"
+                autoCorrect="off"
+                spellCheck={false}
+                maxLength={LIMITS.roomIdChars}
+                placeholder="team-standup"
+                value={values.room}
+                onChange={(event) => set('room', event.target.value)}
+                aria-invalid={errors.room ? true : undefined}
+                aria-describedby={describedBy('room', 'lobby-room-hint')}
+              />
+              <button type="button" className="button button--ghost" onClick={() => set('room', randomRoomName())}>
+                New room
+              </button>
+            </div>
+            <p id="lobby-room-hint" className="field-hint">
+              Letters, digits, “-” and “_”. Everyone who joins the same room sees each other’s captions.
+            </p>
+            {fieldError('room')}
+          </div>
+
+          <div className="field-pair">
+            <div className="field">
+              <label htmlFor={inputId('speaks')}>I speak</label>
+              <LanguageSelect
+                id={inputId('speaks')}
+                testId="speaks"
+                value={values.speaks}
+                onChange={(code) => set('speaks', code)}
+              />
+              {fieldError('speaks')}
+            </div>
+            <div className="field">
+              <label htmlFor={inputId('reads')}>Show captions in</label>
+              <LanguageSelect
+                id={inputId('reads')}
+                testId="reads"
+                value={values.reads}
+                onChange={(code) => set('reads', code)}
+              />
+              {fieldError('reads')}
+            </div>
+          </div>
+
+          {formError ? (
+            <p className="notice notice--error" role="alert">
+              {formError}
+            </p>
+          ) : null}
+
+          <div className="lobby-actions">
+            <button type="submit" className="button button--primary" data-testid="join-mic" data-mode="mic">
+              <MicIcon />
+              Join with microphone
+            </button>
+            <button type="submit" className="button button--secondary" data-testid="join-listen" data-mode="listen">
+              <HeadphonesIcon />
+              Join to listen only
+            </button>
+          </div>
+          <p className="fine-print">
+            With the microphone on, your voice goes to this Parley server to be transcribed and translated for the
+            room.
+          </p>
+        </form>
+      </div>
+    </main>
+  );
+}

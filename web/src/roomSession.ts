@@ -1,0 +1,359 @@
+import { io, type Socket } from 'socket.io-client';
+import type {
+  Ack,
+  Caption,
+  ClientToServerEvents,
+  JoinReply,
+  JoinRequest,
+  Participant,
+  ServerToClientEvents,
+} from '@parley/protocol';
+import { iceGatheringComplete } from './ice';
+import { INSECURE_CONTEXT_MIC_MESSAGE, describeMicError } from './micErrors';
+
+type ParleySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export type ConnectionState = 'connecting' | 'connected' | 'failed';
+export type MicState = 'off' | 'starting' | 'live' | 'unavailable';
+
+export interface SessionView {
+  connection: ConnectionState;
+  /** Why the connection is not (fully) up, as a sentence for the person; null when all is well. */
+  problem: string | null;
+  /** Whether "try again" can help with `problem`. */
+  canRetry: boolean;
+  /** The session is over for good (the server sent a fatal error); only leaving is left. */
+  ended: boolean;
+  mic: MicState;
+  micProblem: string | null;
+  muted: boolean;
+  peerId: string | null;
+  participants: Participant[];
+  captionsDelayed: boolean;
+  remoteStreams: MediaStream[];
+}
+
+export interface SessionHandlers {
+  onView(view: SessionView): void;
+  onCaption(caption: Caption): void;
+  onJoined(reply: JoinReply): void;
+  /** The very first join was refused; the lobby is the place to change what was asked for. */
+  onRejected(error: string): void;
+}
+
+const JOIN_TIMEOUT_MS = 10_000;
+// The server may itself spend up to 5 s gathering candidates before it answers.
+const OFFER_TIMEOUT_MS = 20_000;
+const ICE_GATHER_CAP_MS = 3_000;
+const LEAVE_TIMEOUT_MS = 1_000;
+// There is no "caught up" notice, so the banner goes away once the notices stop.
+const DELAYED_BANNER_MS = 10_000;
+
+const AUDIO_CONSTRAINTS: MediaTrackConstraints = {
+  echoCancellation: true,
+  noiseSuppression: true,
+  autoGainControl: true,
+};
+
+const FAILED_PEER_MESSAGE =
+  'Your microphone audio could not reach the server. The network may be blocking it: try again, try another network, or ask whoever runs this Parley server to set up a TURN relay.';
+
+export function initialSessionView(withMic: boolean): SessionView {
+  return {
+    connection: 'connecting',
+    problem: null,
+    canRetry: false,
+    ended: false,
+    mic: withMic ? 'starting' : 'off',
+    micProblem: null,
+    muted: false,
+    peerId: null,
+    participants: [],
+    captionsDelayed: false,
+    remoteStreams: [],
+  };
+}
+
+/**
+ * One stay in a room: the socket.io signaling, the microphone and the WebRTC connection that
+ * carries it. If the socket drops, socket.io reconnects and the whole join runs again, reusing
+ * the microphone so the person is not asked for permission twice.
+ */
+export class RoomSession {
+  private readonly socket: ParleySocket;
+  private view: SessionView;
+  private pc: RTCPeerConnection | null = null;
+  private mic: MediaStream | null = null;
+  private micRequest: Promise<MediaStream> | null = null;
+  /** Bumped whenever a join is superseded, so its in-flight steps know to give up. */
+  private attempt = 0;
+  private joinedOnce = false;
+  private ended = false;
+  private closed = false;
+  private delayedTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly request: JoinRequest,
+    private readonly withMic: boolean,
+    private readonly handlers: SessionHandlers,
+  ) {
+    this.view = initialSessionView(withMic);
+    this.socket = io({ autoConnect: false });
+    this.socket.on('connect', () => void this.join());
+    this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
+    this.socket.on('connect_error', (error) => this.onConnectError(error));
+    this.socket.on('participants', (participants) => this.update({ participants }));
+    this.socket.on('caption', (caption) => {
+      if (!this.closed) this.handlers.onCaption(caption);
+    });
+    this.socket.on('captionsDelayed', (notice) => this.onCaptionsDelayed(notice.backlog));
+    this.socket.on('fatal', (error) => this.end(error.message));
+  }
+
+  start(): void {
+    this.socket.connect();
+  }
+
+  setMuted(muted: boolean): void {
+    for (const track of this.mic?.getAudioTracks() ?? []) track.enabled = !muted;
+    this.update({ muted });
+  }
+
+  /** Starts over from a clean socket; the server forgets a peer whose socket went away. */
+  retry(): void {
+    if (this.ended || this.closed) return;
+    this.attempt += 1;
+    this.dropPeer();
+    this.update({ connection: 'connecting', problem: null, canRetry: false });
+    this.socket.disconnect();
+    this.socket.connect();
+  }
+
+  /** Leaves the room and releases the microphone; the session cannot be used afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ended = true;
+    this.attempt += 1;
+    clearTimeout(this.delayedTimer);
+    this.dropPeer();
+    this.stopMicrophone();
+    const socket = this.socket;
+    socket.off();
+    if (socket.connected) {
+      // Leaving explicitly frees the seat at once; the disconnect alone would too, just later.
+      socket.timeout(LEAVE_TIMEOUT_MS).emit('leave', () => socket.disconnect());
+    } else {
+      socket.disconnect();
+    }
+  }
+
+  private async join(): Promise<void> {
+    const attempt = ++this.attempt;
+    this.dropPeer();
+    this.update({ connection: 'connecting', problem: null, canRetry: false });
+    let reply: Ack<JoinReply>;
+    try {
+      reply = await this.socket.timeout(JOIN_TIMEOUT_MS).emitWithAck('join', this.request);
+    } catch {
+      if (this.isStale(attempt)) return;
+      this.fail('The server did not answer the request to join the room.', true);
+      return;
+    }
+    if (this.isStale(attempt)) return;
+    if (!reply.ok) {
+      if (this.joinedOnce) {
+        this.fail(`The server did not let you back into the room: ${reply.error}`, true);
+      } else {
+        this.end(reply.error);
+        this.handlers.onRejected(reply.error);
+      }
+      return;
+    }
+    this.joinedOnce = true;
+    this.update({ peerId: reply.peerId, participants: reply.participants });
+    this.handlers.onJoined(reply);
+    if (!this.withMic || this.view.mic === 'unavailable') {
+      this.update({ connection: 'connected' });
+      return;
+    }
+    await this.connectMicrophone(attempt, reply);
+  }
+
+  private async connectMicrophone(attempt: number, reply: JoinReply): Promise<void> {
+    let mic: MediaStream;
+    try {
+      mic = await this.microphone();
+    } catch (error) {
+      if (this.isStale(attempt)) return;
+      const micProblem = window.isSecureContext ? describeMicError(error) : INSECURE_CONTEXT_MIC_MESSAGE;
+      // Captions still flow without a microphone, so the person stays in as a listener.
+      this.update({ mic: 'unavailable', micProblem, connection: 'connected' });
+      return;
+    }
+    if (this.isStale(attempt)) return;
+
+    const pc = new RTCPeerConnection({ iceServers: reply.iceServers });
+    this.pc = pc;
+    pc.addEventListener('connectionstatechange', () => {
+      if (this.pc === pc) this.onPeerState(pc.connectionState);
+    });
+    pc.addEventListener('track', (event) => {
+      if (this.pc !== pc) return;
+      const stream = event.streams[0] ?? new MediaStream([event.track]);
+      if (!this.view.remoteStreams.includes(stream)) {
+        this.update({ remoteStreams: [...this.view.remoteStreams, stream] });
+      }
+    });
+    try {
+      for (const track of mic.getAudioTracks()) {
+        // sendrecv leaves room for the server to send the other speakers' audio on the same line.
+        pc.addTransceiver(track, { direction: 'sendrecv', streams: [mic] });
+      }
+      await pc.setLocalDescription(await pc.createOffer());
+      await iceGatheringComplete(pc, ICE_GATHER_CAP_MS);
+      if (this.isStale(attempt)) return;
+      const sdp = pc.localDescription?.sdp;
+      if (!sdp) throw new Error('the browser produced no offer');
+      const answer = await this.socket
+        .timeout(OFFER_TIMEOUT_MS)
+        .emitWithAck('offer', { description: { type: 'offer', sdp } });
+      if (this.isStale(attempt)) return;
+      if (!answer.ok) {
+        this.fail(`The server could not take your microphone audio: ${answer.error}`, true);
+        return;
+      }
+      await pc.setRemoteDescription(answer.description);
+    } catch (error) {
+      if (this.isStale(attempt)) return;
+      const detail = error instanceof Error ? ` (${error.message})` : '';
+      this.fail(`Your microphone audio could not be connected${detail}.`, true);
+    }
+  }
+
+  /** Opens the microphone once per session; later rejoins reuse it (or its failure). */
+  private microphone(): Promise<MediaStream> {
+    if (!this.micRequest) {
+      if (!navigator.mediaDevices?.getUserMedia) {
+        return Promise.reject(new DOMException('navigator.mediaDevices is unavailable', 'SecurityError'));
+      }
+      this.micRequest = navigator.mediaDevices.getUserMedia({ audio: AUDIO_CONSTRAINTS }).then((stream) => {
+        if (this.ended) {
+          for (const track of stream.getTracks()) track.stop();
+          throw new Error('the session ended while the microphone was starting');
+        }
+        this.mic = stream;
+        for (const track of stream.getAudioTracks()) {
+          track.enabled = !this.view.muted;
+          track.addEventListener('ended', () => {
+            this.update({
+              mic: 'unavailable',
+              micProblem: 'Your microphone stopped (it may have been unplugged or its permission revoked). Leave and rejoin to speak again.',
+            });
+          });
+        }
+        this.update({ mic: 'live', micProblem: null });
+        return stream;
+      });
+    }
+    return this.micRequest;
+  }
+
+  private onPeerState(state: RTCPeerConnectionState): void {
+    switch (state) {
+      case 'new':
+      case 'connecting':
+        this.update({ connection: 'connecting', problem: null });
+        break;
+      case 'connected':
+        this.update({ connection: 'connected', problem: null, canRetry: false });
+        break;
+      case 'disconnected':
+        this.update({ connection: 'connecting', problem: 'The audio connection was interrupted. Trying to recover…' });
+        break;
+      case 'failed':
+        this.fail(FAILED_PEER_MESSAGE, true);
+        break;
+      case 'closed':
+        break;
+    }
+  }
+
+  private onDisconnect(reason: Socket.DisconnectReason): void {
+    if (this.ended) return;
+    this.attempt += 1;
+    this.dropPeer();
+    this.update({ peerId: null });
+    // A disconnect we asked for is followed by our own reconnect.
+    if (reason === 'io client disconnect') return;
+    if (reason === 'io server disconnect') {
+      this.fail('The server closed the connection.', true);
+      return;
+    }
+    this.update({ connection: 'connecting', problem: 'Lost the connection to the server. Reconnecting…', canRetry: false });
+  }
+
+  private onConnectError(error: Error): void {
+    if (this.ended) return;
+    if (this.socket.active) {
+      this.update({ connection: 'connecting', problem: 'Cannot reach the Parley server. Retrying…', canRetry: false });
+    } else {
+      this.fail(`The server refused the connection: ${error.message}`, true);
+    }
+  }
+
+  private onCaptionsDelayed(backlog: number): void {
+    clearTimeout(this.delayedTimer);
+    if (backlog <= 0) {
+      this.update({ captionsDelayed: false });
+      return;
+    }
+    this.update({ captionsDelayed: true });
+    this.delayedTimer = setTimeout(() => this.update({ captionsDelayed: false }), DELAYED_BANNER_MS);
+  }
+
+  private fail(problem: string, canRetry: boolean): void {
+    this.update({ connection: 'failed', problem, canRetry });
+  }
+
+  /** The server gave up on this session; staying connected would only retry into the same error. */
+  private end(message: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.attempt += 1;
+    clearTimeout(this.delayedTimer);
+    this.dropPeer();
+    this.stopMicrophone();
+    this.update({
+      connection: 'failed',
+      problem: message,
+      canRetry: false,
+      ended: true,
+      captionsDelayed: false,
+      mic: this.withMic ? 'unavailable' : 'off',
+    });
+    this.socket.disconnect();
+  }
+
+  private dropPeer(): void {
+    const pc = this.pc;
+    this.pc = null;
+    pc?.close();
+    if (this.view.remoteStreams.length > 0) this.update({ remoteStreams: [] });
+  }
+
+  private stopMicrophone(): void {
+    for (const track of this.mic?.getTracks() ?? []) track.stop();
+    this.mic = null;
+  }
+
+  private isStale(attempt: number): boolean {
+    return this.ended || attempt !== this.attempt;
+  }
+
+  private update(patch: Partial<SessionView>): void {
+    if (this.closed) return;
+    this.view = { ...this.view, ...patch };
+    this.handlers.onView(this.view);
+  }
+}

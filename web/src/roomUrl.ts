@@ -1,0 +1,32 @@
+/** Reads the room from a shared link: `/r/<room>` or `?room=<room>`. */
+export function roomFromLocation(location: { pathname: string; search: string }): string | null {
+  const match = /^\/r\/([^/]+)\/?$/.exec(location.pathname);
+  if (match?.[1]) {
+    try {
+      return decodeURIComponent(match[1]);
+    } catch {
+      return null;
+    }
+  }
+  const fromQuery = new URLSearchParams(location.search).get('room');
+  return fromQuery ? fromQuery : null;
+}
+
+export function roomPath(room: string): string {
+  return `/r/${encodeURIComponent(room)}`;
+}
+
+export function roomLink(room: string, origin: string): string {
+  return `${origin}${roomPath(room)}`;
+}
+
+/** People paste whole invite links into the room field; keep only the room name. */
+export function normalizeRoomInput(input: string): string {
+  const trimmed = input.trim();
+  if (!/^https?:\/\//i.test(trimmed)) return trimmed;
+  try {
+    return roomFromLocation(new URL(trimmed)) ?? trimmed;
+  } catch {
+    return trimmed;
+  }
+}
