@@ -2,13 +2,6 @@ import type { TestProject } from 'vitest/node';
 import { ChildProcess } from './lib/ChildProcess.js';
 import { freePort, httpOk, portOpen, waitFor } from './lib/freePort.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    redisUrl: string;
-    apertiumUrl: string;
-  }
-}
-
 /** Real Redis and apertium-apy for the unit tests, on free loopback ports, stopped afterwards. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const redisPort = await freePort();

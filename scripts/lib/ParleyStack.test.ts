@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadLibrivoxClips, type SpeechClip } from '../../bench/speechClips.js';
+import { wordErrorRate } from '../../workers/src/stt/wer.js';
+import { ParleyStack } from './ParleyStack.js';
+import { WrtcParticipant } from './WrtcParticipant.js';
+
+describe('the whole caption path (real WebRTC, Redis, pocketsphinx, Apertium)', () => {
+  let stack: ParleyStack;
+  let clip: SpeechClip;
+
+  beforeAll(async () => {
+    clip = loadLibrivoxClips().find((c) => c.id.endsWith('0930'))!;
+    stack = await new ParleyStack({
+      redisUrl: inject('redisUrl'),
+      apertiumUrl: inject('apertiumUrl'),
+      logDir: 'test-results/stack-test-logs',
+    }).start();
+  }, 120_000);
+
+  afterAll(() => stack?.stop());
+
+  it('captions a speaker for a Spanish reader and an English reader, in their own languages', async () => {
+    const room = `path-${Date.now()}`;
+    const spanish = await WrtcParticipant.join({ url: stack.url, room, name: 'Sofía', speaks: 'es', reads: 'es' });
+    const english = await WrtcParticipant.join({ url: stack.url, room, name: 'Ed', speaks: 'en', reads: 'en' });
+    const speaker = await WrtcParticipant.join({ url: stack.url, room, name: 'Alice', speaks: 'en', reads: 'en' });
+    try {
+      await speaker.startMicrophone();
+      await speaker.sendSilence(0.5);
+      await speaker.sendPcm(clip.samples48k);
+      await speaker.sendSilence(2);
+      const es = await spanish.waitForCaption((c) => c.kind === 'final' && c.text !== '');
+      const en = await english.waitForCaption((c) => c.kind === 'final' && c.utteranceId === es.utteranceId);
+      expect(es).toMatchObject({ lang: 'es', sourceLang: 'en', speakerName: 'Alice' });
+      expect(en).toMatchObject({ lang: 'en', sourceLang: 'en', text: en.sourceText });
+      expect(wordErrorRate(clip.reference, en.text)).toBeLessThanOrEqual(0.5);
+      expect(es.sourceText).toBe(en.text);
+      expect(spanish.captions.every((c) => c.lang === 'es')).toBe(true);
+      expect(english.captions.every((c) => c.lang === 'en')).toBe(true);
+    } finally {
+      await Promise.all([speaker.close(), spanish.close(), english.close()]);
+    }
+  });
+});
