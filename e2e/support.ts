@@ -29,11 +29,14 @@ export function launchChromium(micWav?: string): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args });
 }
 
-/** A clip followed by silence, so each loop of the fake microphone ends an utterance. */
-export function clipWithSilence(clip: string, silenceSeconds: number): string {
+/**
+ * A clip between silences: the lead lets WebRTC connect before speech starts (the fake microphone
+ * plays from the moment it opens), the tail ends the utterance before the file loops.
+ */
+export function clipWithSilence(clip: string, leadSeconds: number, tailSeconds: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
   const out = join(dir, 'mic.wav');
-  execFileSync('sox', [clip, '-r', '48000', '-c', '1', '-b', '16', out, 'pad', '0.5', String(silenceSeconds)]);
+  execFileSync('sox', [clip, '-r', '48000', '-c', '1', '-b', '16', out, 'pad', String(leadSeconds), String(tailSeconds)]);
   return out;
 }
 
@@ -53,6 +56,35 @@ export async function joinRoom(page: Page, baseUrl: string, o: JoinOptions): Pro
   await page.getByTestId('reads').selectOption(o.reads);
   await page.getByTestId(o.withMic ? 'join-mic' : 'join-listen').click();
   await page.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
+}
+
+export interface CaptionSighting {
+  utteranceId: string;
+  kind: string;
+  text: string;
+  atMs: number;
+}
+
+/** Records every caption state the page shows, however briefly, from now on. */
+export async function recordCaptionSightings(page: Page): Promise<() => Promise<CaptionSighting[]>> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __sightings: CaptionSighting[] };
+    w.__sightings = [];
+    const record = () => {
+      for (const el of document.querySelectorAll<HTMLElement>('[data-testid="caption"]')) {
+        const sighting = {
+          utteranceId: el.dataset.utteranceId ?? '',
+          kind: el.dataset.kind ?? '',
+          text: el.querySelector('[data-testid="caption-text"]')?.textContent ?? '',
+          atMs: performance.now(),
+        };
+        const last = w.__sightings.findLast((s) => s.utteranceId === sighting.utteranceId);
+        if (!last || last.kind !== sighting.kind || last.text !== sighting.text) w.__sightings.push(sighting);
+      }
+    };
+    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  return () => page.evaluate(() => (window as unknown as { __sightings: CaptionSighting[] }).__sightings);
 }
 
 export function referenceTranscript(clipId: string): string {

@@ -1,7 +1,7 @@
 import { expect, test, type Browser } from '@playwright/test';
 import { ParleyStack } from '../scripts/lib/ParleyStack.js';
-import { normaliseSpacing } from '../workers/src/mt/ApertiumEngine.js';
-import { LIBRIVOX_DIR, clipWithSilence, joinRoom, launchChromium, referenceTranscript, wordErrorRate } from './support.js';
+import { cleanApertiumOutput } from '../workers/src/mt/ApertiumEngine.js';
+import { LIBRIVOX_DIR, clipWithSilence, joinRoom, launchChromium, recordCaptionSightings, referenceTranscript, wordErrorRate } from './support.js';
 
 const CLIP_ID = 'sense_and_sensibility_01_austen_64kb-0920';
 
@@ -11,7 +11,7 @@ let listenerBrowser: Browser;
 
 test.beforeAll(async () => {
   stack = await new ParleyStack({ logDir: 'test-results/e2e/walking-skeleton-logs' }).start();
-  speakerBrowser = await launchChromium(clipWithSilence(`${LIBRIVOX_DIR}/${CLIP_ID}.wav`, 4));
+  speakerBrowser = await launchChromium(clipWithSilence(`${LIBRIVOX_DIR}/${CLIP_ID}.wav`, 3, 4));
   listenerBrowser = await launchChromium();
 });
 
@@ -27,6 +27,7 @@ test('English speech in one browser becomes Spanish captions in another, and onl
   const speaker = await speakerBrowser.newPage();
   await joinRoom(reader, stack.url, { name: 'Beatriz', room: 'R', speaks: 'es', reads: 'es', withMic: false });
   await joinRoom(otherRoom, stack.url, { name: 'Carla', room: 'R2', speaks: 'es', reads: 'es', withMic: false });
+  const sightings = await recordCaptionSightings(reader);
   await joinRoom(speaker, stack.url, { name: 'Alice', room: 'R', speaks: 'en', reads: 'en', withMic: true });
 
   const finalCaption = reader.locator('[data-testid="caption"][data-kind="final"]').filter({ hasText: /\S/ }).first();
@@ -42,7 +43,16 @@ test('English speech in one browser becomes Spanish captions in another, and onl
 
   const query = new URLSearchParams({ langpair: 'eng|spa', q: english, markUnknown: 'no' });
   const apertium = (await (await fetch(`${stack.apertiumUrl}/translate?${query}`)).json()) as { responseData: { translatedText: string } };
-  expect(normaliseSpacing(spanish)).toBe(normaliseSpacing(apertium.responseData.translatedText));
+  expect(cleanApertiumOutput(spanish)).toBe(cleanApertiumOutput(apertium.responseData.translatedText));
 
   await expect(otherRoom.getByTestId('caption')).toHaveCount(0);
+
+  await test.step('interim captions came first, and the final replaced them', async () => {
+    const utteranceId = (await finalCaption.getAttribute('data-utterance-id'))!;
+    const seen = (await sightings()).filter((s) => s.utteranceId === utteranceId);
+    const firstFinal = seen.findIndex((s) => s.kind === 'final');
+    expect(seen.slice(0, firstFinal).filter((s) => s.kind === 'interim' && s.text !== '').length).toBeGreaterThan(0);
+    expect(seen.slice(firstFinal).every((s) => s.kind === 'final')).toBe(true);
+    await expect(reader.locator(`[data-testid="caption"][data-utterance-id="${utteranceId}"]`)).toHaveCount(1);
+  });
 });

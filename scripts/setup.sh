@@ -34,7 +34,7 @@ if [[ ! -f $stamp || package-lock.json -nt $stamp ]]; then
 fi
 
 addon=workers/native/pocketsphinx/build/Release/pocketsphinx.node
-if [[ ! -f $addon || workers/native/pocketsphinx/src/addon.c -nt $addon ]]; then
+if [[ ! -f $addon || workers/native/pocketsphinx/src/addon.c -nt $addon || workers/native/pocketsphinx/binding.gyp -nt $addon ]]; then
   echo "Building the pocketsphinx addon"
-  (cd workers/native/pocketsphinx && npx --no-install node-gyp rebuild --silent)
+  npm run --silent build:native -w workers
 fi

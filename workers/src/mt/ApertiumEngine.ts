@@ -20,9 +20,12 @@ export interface ApertiumEngineOptions {
   requestTimeoutMs?: number;
 }
 
-/** Apertium's output spacing is irregular (doubled spaces where words were dropped). */
-export function normaliseSpacing(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+/**
+ * Apertium's raw output has doubled spaces where words were dropped and `#` before words it could
+ * not inflect; readers get the words alone.
+ */
+export function cleanApertiumOutput(text: string): string {
+  return text.replace(/(^|\s)#(?=\S)/g, '$1').replace(/\s+/g, ' ').trim();
 }
 
 /**
@@ -85,7 +88,7 @@ export class ApertiumEngine implements MtEngine {
       if (typeof body.responseData?.translatedText !== 'string') {
         throw new MtError(`Apertium gave no translation for ${langpair}: ${body.responseDetails ?? 'no details'}`, true);
       }
-      current = normaliseSpacing(body.responseData.translatedText);
+      current = cleanApertiumOutput(body.responseData.translatedText);
     }
     return current;
   }

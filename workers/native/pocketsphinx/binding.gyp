@@ -1,0 +1,17 @@
+{
+  "targets": [
+    {
+      "target_name": "pocketsphinx",
+      "sources": ["src/addon.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags_c": [
+        "-std=gnu11",
+        "-Wall",
+        "-Wextra",
+        "-Wno-unused-parameter",
+        "<!@(pkg-config --cflags pocketsphinx)"
+      ],
+      "libraries": ["<!@(pkg-config --libs pocketsphinx)"]
+    }
+  ]
+}

@@ -1,0 +1,134 @@
+import type { PocketsphinxDecoder } from './PocketsphinxEngine.js';
+import type { SttStream } from './SttEngine.js';
+
+/** How a stream borrows a decoder from its engine's pool. */
+export interface DecoderLender {
+  acquire(): Promise<PocketsphinxDecoder>;
+  /** Takes back a decoder that has no call in flight and no utterance open. */
+  release(decoder: PocketsphinxDecoder): void;
+  isClosed(): boolean;
+}
+
+type StreamState = 'open' | 'finishing' | 'finished' | 'closed';
+
+/**
+ * One utterance on a pooled pocketsphinx decoder.
+ *
+ * Calls are chained so each reaches the decoder only after the previous one settled: the addon
+ * rejects overlapping calls, and callers (interim captions) do call partial() while a write is
+ * still pending. The decoder is borrowed at the first non-empty write, so a stream that never
+ * gets audio never waits on the pool.
+ */
+export class PocketsphinxEngineStream implements SttStream {
+  private state: StreamState = 'open';
+  private decoder: PocketsphinxDecoder | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly lender: DecoderLender) {}
+
+  write(pcm: Int16Array): Promise<void> {
+    if (!(pcm instanceof Int16Array)) {
+      return Promise.reject(new TypeError('SttStream.write(pcm): pcm must be an Int16Array of 16 kHz mono samples'));
+    }
+    const refusal = this.refusal('write');
+    if (refusal) return Promise.reject(refusal);
+    if (pcm.length === 0) return this.enqueue('write', async () => {});
+    // The write may wait behind others, and the caller is free to reuse its buffer meanwhile.
+    const samples = pcm.slice();
+    return this.enqueue('write', async () => {
+      const decoder = await this.borrow();
+      await this.call(() => decoder.processRaw(samples));
+    });
+  }
+
+  partial(): Promise<string> {
+    const refusal = this.refusal('partial');
+    if (refusal) return Promise.reject(refusal);
+    return this.enqueue('partial', async () => {
+      const decoder = this.decoder;
+      return decoder ? this.call(() => decoder.partial()) : '';
+    });
+  }
+
+  finish(): Promise<string> {
+    const refusal = this.refusal('finish');
+    if (refusal) return Promise.reject(refusal);
+    this.state = 'finishing';
+    return this.enqueue('finish', async () => {
+      const decoder = this.decoder;
+      this.decoder = undefined;
+      this.state = 'finished';
+      if (!decoder) return '';
+      try {
+        return await this.call(() => decoder.endUtt());
+      } finally {
+        this.lender.release(decoder);
+      }
+    });
+  }
+
+  close(): void {
+    if (this.state === 'finished' || this.state === 'closed') return;
+    this.state = 'closed';
+    // Calls already queued see the closed state and reject; the decoder goes back once they have.
+    void this.tail.then(() => this.discard());
+  }
+
+  private refusal(method: string): Error | undefined {
+    if (this.state === 'closed') return new Error(`SttStream.${method}: the stream has been closed`);
+    if (this.state !== 'open') return new Error(`SttStream.${method}: the utterance has already been finished`);
+    return undefined;
+  }
+
+  private enqueue<T>(method: string, op: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(() => {
+      if (this.state === 'closed') throw new Error(`SttStream.${method}: the stream was closed before this call ran`);
+      return op();
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async borrow(): Promise<PocketsphinxDecoder> {
+    if (this.decoder) return this.decoder;
+    const decoder = await this.lender.acquire();
+    try {
+      if (this.state === 'closed') throw new Error('SttStream.write: the stream was closed before a decoder became free');
+      decoder.startUtt();
+    } catch (error) {
+      this.lender.release(decoder);
+      throw this.explain(error);
+    }
+    this.decoder = decoder;
+    return decoder;
+  }
+
+  /** Awaits a decoder call, rewording the addon's errors where the engine state explains them. */
+  private async call<T>(fn: () => T | Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.explain(error);
+    }
+  }
+
+  private explain(error: unknown): unknown {
+    if ((error as { code?: string }).code === 'ERR_DECODER_FREED' && this.lender.isClosed()) {
+      return new Error('the pocketsphinx engine was closed while this utterance was being recognised', { cause: error });
+    }
+    return error;
+  }
+
+  /** Ends an abandoned utterance so the decoder returns to the pool clean. */
+  private async discard(): Promise<void> {
+    const decoder = this.decoder;
+    if (!decoder) return;
+    this.decoder = undefined;
+    try {
+      await decoder.endUtt();
+    } catch {
+      // The text is unwanted; a decoder that cannot end an utterance fails its next user loudly.
+    }
+    this.lender.release(decoder);
+  }
+}

@@ -1,0 +1,34 @@
+/** Lowercase words with punctuation removed; apostrophes inside words ("don't") are kept. */
+function words(text: string): string[] {
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}'\s]+/gu, ' ')
+    .split(/\s+/)
+    .map((w) => w.replace(/^'+|'+$/g, ''))
+    .filter((w) => w.length > 0);
+}
+
+/**
+ * Word error rate: (substitutions + deletions + insertions) / reference words, by word-level
+ * Levenshtein distance after lowercasing and stripping punctuation. Can exceed 1 when the
+ * hypothesis inserts many words. Two empty texts score 0; any words against an empty reference
+ * score Infinity, since no finite rate describes them.
+ */
+export function wordErrorRate(reference: string, hypothesis: string): number {
+  const ref = words(reference);
+  const hyp = words(hypothesis);
+  if (ref.length === 0) return hyp.length === 0 ? 0 : Infinity;
+
+  // Two rows of the edit-distance table are enough, keeping memory linear in the hypothesis.
+  let previous = Array.from({ length: hyp.length + 1 }, (_, j) => j);
+  let current = new Array<number>(hyp.length + 1).fill(0);
+  for (let i = 1; i <= ref.length; i++) {
+    current[0] = i;
+    for (let j = 1; j <= hyp.length; j++) {
+      const substitution = previous[j - 1]! + (ref[i - 1] === hyp[j - 1] ? 0 : 1);
+      current[j] = Math.min(substitution, previous[j]! + 1, current[j - 1]! + 1);
+    }
+    [previous, current] = [current, previous];
+  }
+  return previous[hyp.length]! / ref.length;
+}
