@@ -51,10 +51,14 @@ export const iceCandidateSchema = z.strictObject({
 export type IceCandidate = z.infer<typeof iceCandidateSchema>;
 
 export const participantSchema = z.strictObject({
+  /** Also the speakerId of their captions and the stream id of their audio track in the SDP. */
   id: z.string(),
   name: z.string(),
   speaks: languageCodeSchema,
   reads: languageCodeSchema,
+  /** Has a microphone connected (false: listen-only). */
+  hasMic: z.boolean(),
+  muted: z.boolean(),
 });
 export type Participant = z.infer<typeof participantSchema>;
 
@@ -81,6 +85,19 @@ export const captionSchema = z.strictObject({
 });
 export type Caption = z.infer<typeof captionSchema>;
 
+export const muteRequestSchema = z.strictObject({ muted: z.boolean() });
+export type MuteRequest = z.infer<typeof muteRequestSchema>;
+
+/** The browser's answer to a server-initiated offer (participants came or went, ICE restart). */
+export const answerReplySchema = z.strictObject({
+  description: sessionDescriptionSchema.refine((d) => d.type === 'answer', 'description.type must be "answer"'),
+});
+export type AnswerReply = z.infer<typeof answerReplySchema>;
+
+/** Which engines make the captions of each language pair in this room, e.g. "en>es": "pocketsphinx+apertium". */
+export const roomEnginesSchema = z.record(z.string(), z.string());
+export type RoomEngines = z.infer<typeof roomEnginesSchema>;
+
 export type Ack<T> = ({ ok: true } & T) | { ok: false; error: string };
 
 export interface JoinReply {
@@ -95,6 +112,10 @@ export interface ClientToServerEvents {
   offer: (request: unknown, ack: (reply: Ack<{ description: SessionDescription }>) => void) => void;
   ice: (candidate: unknown) => void;
   leave: (ack?: (reply: Ack<object>) => void) => void;
+  /** Pauses (or resumes) forwarding and captioning of this participant's microphone. */
+  mute: (request: unknown, ack: (reply: Ack<object>) => void) => void;
+  /** Asks the server to renegotiate with an ICE restart (the browser's network changed). */
+  restartIce: (ack: (reply: Ack<object>) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -103,6 +124,14 @@ export interface ServerToClientEvents {
   /** The caption pipeline is behind; captions will arrive late, none are lost. */
   captionsDelayed: (notice: { room: string; backlog: number }) => void;
   fatal: (error: { message: string }) => void;
+  /**
+   * A new offer from the server after the first negotiation (a participant's audio was added or
+   * removed, or an ICE restart); the browser answers through the ack.
+   */
+  renegotiate: (request: { description: SessionDescription }, ack: (reply: unknown) => void) => void;
+  /** Participants whose voice is active now, loudest first (from the audio-level header extension). */
+  activeSpeakers: (speakers: { ids: string[] }) => void;
+  engines: (engines: RoomEngines) => void;
 }
 
 export type LanguagePair = `${LanguageCode}>${LanguageCode}`;

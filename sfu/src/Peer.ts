@@ -39,6 +39,7 @@ export class Peer extends SafeEmitter<PeerEvents> {
   private sink: OpusSink | undefined;
   private closed = false;
   private negotiating = false;
+  private hasMic = false;
 
   constructor(options: PeerOptions) {
     super();
@@ -59,7 +60,7 @@ export class Peer extends SafeEmitter<PeerEvents> {
   }
 
   toParticipant(): Participant {
-    return { id: this.id, name: this.name, speaks: this.speaks, reads: this.reads };
+    return { id: this.id, name: this.name, speaks: this.speaks, reads: this.reads, hasMic: this.hasMic, muted: false };
   }
 
   /** Sets where this peer's microphone audio is delivered. */
@@ -79,6 +80,7 @@ export class Peer extends SafeEmitter<PeerEvents> {
       this.pc = pc;
       pc.onTrack.subscribe((track) => {
         if (track.kind !== 'audio') return;
+        this.hasMic = true;
         track.onReceiveRtp.subscribe((rtp) => {
           this.sink?.pushRtp(rtp.payload, rtp.header.sequenceNumber, rtp.header.timestamp);
         });
