@@ -1,4 +1,6 @@
 // What the test global setup (scripts/test-services.ts) provides to every test file.
+// Test files run in parallel against one Redis: each uses its own database number (0–15), e.g.
+// `${inject('redisUrl')}/4`; pub/sub channels are shared, so rooms get unique names.
 import 'vitest';
 
 declare module 'vitest' {

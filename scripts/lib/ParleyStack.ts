@@ -31,7 +31,8 @@ export interface ParleyStackOptions {
  */
 export class ParleyStack {
   readonly processes: ChildProcess[] = [];
-  readonly sttWorkers: ChildProcess[] = [];
+  /** The stt workers, by the consumer name each uses in the Redis consumer group. */
+  readonly sttWorkers = new Map<string, ChildProcess>();
   url = '';
   redisUrl = '';
   apertiumUrl = '';
@@ -63,17 +64,18 @@ export class ParleyStack {
 
   /** Starts one more stt worker (tests of takeover). */
   async addSttWorker(): Promise<ChildProcess> {
-    return this.startWorker('stt', this.sttWorkers.length, { ...process.env, ...this.options.env, REDIS_URL: this.redisUrl, APERTIUM_URL: this.apertiumUrl });
+    return this.startWorker('stt', this.sttWorkers.size, { ...process.env, ...this.options.env, REDIS_URL: this.redisUrl, APERTIUM_URL: this.apertiumUrl });
   }
 
   private async startWorker(kind: 'stt' | 'mt', index: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
     const healthPort = await freePort();
+    const consumer = `${kind}-${index}-${process.pid}-${Date.now()}`;
     const child = this.spawnTs(`${kind}${index}`, `workers/src/${kind}/main.ts`, {
       ...env,
       HEALTH_PORT: String(healthPort),
-      WORKER_NAME: `${kind}-${index}-${process.pid}-${Date.now()}`,
+      WORKER_NAME: consumer,
     });
-    if (kind === 'stt') this.sttWorkers.push(child);
+    if (kind === 'stt') this.sttWorkers.set(consumer, child);
     await waitFor(`${kind} worker`, () => httpOk(`http://127.0.0.1:${healthPort}/readyz`), 60_000, () => child.deathReason);
     return child;
   }

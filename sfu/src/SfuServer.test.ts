@@ -13,7 +13,7 @@ describe('SfuServer signaling (real socket.io, real Redis)', () => {
   const sockets: ClientSocket[] = [];
 
   beforeAll(async () => {
-    const config = loadSfuConfig({ REDIS_URL: inject('redisUrl'), RTC_LISTEN_IP: '127.0.0.1', MAX_PARTICIPANTS_PER_ROOM: '2' });
+    const config = loadSfuConfig({ REDIS_URL: `${inject('redisUrl')}/6`, RTC_LISTEN_IP: '127.0.0.1', MAX_PARTICIPANTS_PER_ROOM: '2' });
     server = new SfuServer(config, pino({ level: 'silent' }), { joinTimeoutMs: 1_500, messageBurst: 20, messagesPerSecond: 5 });
     const port = await server.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${port}`;

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import { LIMITS, type ClientToServerEvents, type ServerToClientEvents } from '@parley/protocol';
 import type { SfuConfig } from './config.js';
+import { BacklogMonitor } from './BacklogMonitor.js';
 import { CaptionRelay } from './CaptionRelay.js';
 import { OriginPolicy } from './OriginPolicy.js';
 import { RoomRegistry } from './RoomRegistry.js';
@@ -23,6 +24,7 @@ export class SfuServer {
   private readonly relay: CaptionRelay;
   private readonly rooms: RoomRegistry;
   private readonly staticFiles: StaticFiles | undefined;
+  private readonly backlog: BacklogMonitor;
   private vad: SileroVad | undefined;
   private closed = false;
 
@@ -45,6 +47,11 @@ export class SfuServer {
     const subscriber = this.redis.duplicate();
     subscriber.on('error', (err) => log.warn({ err: err.message }, 'redis subscriber error'));
     this.relay = new CaptionRelay(subscriber, this.io, log);
+    this.backlog = new BacklogMonitor(this.redis, {
+      maxQueueDepth: config.MAX_QUEUE_DEPTH,
+      onBacklog: (backlog) => this.announceBacklog(backlog),
+      onError: (err) => log.warn({ err }, 'could not read the caption backlog'),
+    });
     this.rooms = new RoomRegistry(this.io, config.MAX_PARTICIPANTS_PER_ROOM);
     const rtc = rtcSettingsFromConfig(config);
     new SignalingServer(this.io, {
@@ -65,6 +72,7 @@ export class SfuServer {
     this.vad = await SileroVad.load();
     await this.redis.connect();
     await this.relay.start();
+    this.backlog.start();
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
       this.http.listen(port, host, () => {
@@ -73,6 +81,13 @@ export class SfuServer {
       });
     });
     return (this.http.address() as AddressInfo).port;
+  }
+
+  /** Tells every room on this node that captions run late (backlog 0: caught up again). */
+  private announceBacklog(backlog: number): void {
+    for (const name of this.io.of('/').adapter.rooms.keys()) {
+      if (name.startsWith('room:')) this.io.local.to(name).emit('captionsDelayed', { room: name.slice('room:'.length), backlog });
+    }
   }
 
   private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -105,6 +120,7 @@ export class SfuServer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.backlog.close();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
     await this.rooms.close();
     await this.relay.close();

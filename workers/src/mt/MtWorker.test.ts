@@ -32,7 +32,7 @@ describe('MtWorker (real Redis, real apertium-apy)', () => {
   const received: Caption[] = [];
 
   beforeAll(async () => {
-    redis = new Redis(inject('redisUrl'));
+    redis = new Redis(inject('redisUrl'), { db: 1 });
     await redis.del(REDIS_KEYS.mtJobs, REDIS_KEYS.deadLetter);
     subscriber = redis.duplicate();
     subscriber.on('message', (_channel: string, message: string) => received.push(captionSchema.parse(JSON.parse(message))));

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LanguageCode } from '@parley/protocol';
-import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, recordToFields, sttAssignmentSchema, type SttAssignment } from '@parley/protocol/streams';
+import { CONSUMER_GROUPS, REDIS_KEYS, consumerGroupLag, fieldsToRecord, recordToFields, sttAssignmentSchema, type SttAssignment } from '@parley/protocol/streams';
 import { CaptionPublisher } from '../CaptionPublisher.js';
 import { autoClaim, ensureConsumerGroup, readGroup, type StreamEntry } from '../redisStreams.js';
 import type { SttEngine } from './SttEngine.js';
@@ -172,7 +172,7 @@ export class SttWorker {
     }
     const targets: LanguageCode[] = assignment.targetLangs.filter((l) => l !== assignment.srcLang);
     if (!targets.length) return;
-    if (recognised.kind === 'interim' && (await this.mtBacklog()) > this.options.maxQueueDepth) return;
+    if (recognised.kind === 'interim' && (await consumerGroupLag(redis, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt)) > this.options.maxQueueDepth) return;
     await redis.xadd(
       REDIS_KEYS.mtJobs,
       'MAXLEN',
@@ -193,15 +193,6 @@ export class SttWorker {
         audioEndAtMs: recognised.audioEndAtMs,
       }),
     );
-  }
-
-  private async mtBacklog(): Promise<number> {
-    const groups = (await this.options.redis.xinfo('GROUPS', REDIS_KEYS.mtJobs).catch(() => [])) as unknown[][];
-    for (const group of groups) {
-      const info = fieldsToRecord(group as string[]);
-      if (String(info.name) === CONSUMER_GROUPS.mt) return Number(info.lag ?? 0) + Number(info.pending ?? 0);
-    }
-    return 0;
   }
 
   private async deadLetter(entryId: string, reason: string): Promise<void> {

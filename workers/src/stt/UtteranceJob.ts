@@ -52,8 +52,11 @@ export class UtteranceJob {
           continue;
         }
         lastChunkAtMs = Date.now();
-        for (const [id, fields] of reply[0]?.[1] ?? []) {
+        const entries = reply[0]?.[1] ?? [];
+        for (const [index, [id, fields]] of entries.entries()) {
           lastId = id.toString();
+          // More audio already waiting means this worker is behind: interims are shed, never finals.
+          const behind = index < entries.length - 1;
           const parsed = audioChunkSchema.safeParse(fieldsToRecord(fields));
           if (!parsed.success) throw new Error(`malformed audio chunk ${lastId}: ${parsed.error.issues[0]?.message}`);
           const chunk = parsed.data;
@@ -69,7 +72,7 @@ export class UtteranceJob {
             return 'final';
           }
           samplesSinceInterim += samples.length;
-          if (samplesSinceInterim >= interimIntervalSeconds * SAMPLE_RATE_HZ) {
+          if (!behind && samplesSinceInterim >= interimIntervalSeconds * SAMPLE_RATE_HZ) {
             samplesSinceInterim = 0;
             const partial = (await stream.partial()).trim();
             if (partial && partial !== this.lastPartial) {
