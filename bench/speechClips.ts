@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseWav } from '../workers/src/wav.js';
 
 export const LIBRIVOX_DIR = '/usr/share/pocketsphinx/test/data/librivox';
 
@@ -9,6 +10,8 @@ export interface SpeechClip {
   reference: string;
   /** 48 kHz mono PCM, as a microphone would capture it. */
   samples48k: Int16Array;
+  /** The recording as it is: 16 kHz mono. */
+  samples16k: Int16Array;
   /** Where the last speech in the clip ends, from its energy envelope. */
   speechEndSeconds: number;
 }
@@ -24,7 +27,8 @@ export function loadLibrivoxClips(): SpeechClip[] {
       maxBuffer: 64 * 1024 * 1024,
     });
     const samples48k = new Int16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
-    return { id, reference, samples48k, speechEndSeconds: speechEndSeconds(samples48k, 48_000) };
+    const samples16k = parseWav(readFileSync(join(LIBRIVOX_DIR, `${id}.wav`))).samples;
+    return { id, reference, samples48k, samples16k, speechEndSeconds: speechEndSeconds(samples48k, 48_000) };
   });
 }
 

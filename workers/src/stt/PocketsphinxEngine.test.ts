@@ -317,3 +317,10 @@ describe('pocketsphinx native decoder', () => {
     await expect(doomed.endUtt()).rejects.toMatchObject({ code: 'ERR_DECODER_FREED' });
   });
 });
+
+describe('PocketsphinxEngine search settings', () => {
+  it('refuses flags that are not search flags, with a sentence', async () => {
+    await expect(PocketsphinxEngine.create({ poolSize: 1, search: { '-logfn': '/tmp/x' } })).rejects.toThrow(/not an allowed search flag/);
+    await expect(PocketsphinxEngine.create({ poolSize: 1, search: { '-maxhmmpf': 3000 as unknown as string } })).rejects.toThrow(/not an allowed search flag/);
+  });
+});

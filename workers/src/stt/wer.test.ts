@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { wordErrorRate } from './wer.js';
+import { wordErrorRate, wordErrors } from './wer.js';
 
 describe('wordErrorRate', () => {
   it('is 0 for identical text', () => {
@@ -37,5 +37,13 @@ describe('wordErrorRate', () => {
     expect(wordErrorRate('', '')).toBe(0);
     expect(wordErrorRate(' ... ', '')).toBe(0);
     expect(wordErrorRate('', 'hello')).toBe(Infinity);
+  });
+});
+
+describe('wordErrors', () => {
+  it('counts substitutions, deletions and insertions', () => {
+    expect(wordErrors('a b c d', 'a x c')).toBe(2);
+    expect(wordErrors('a b', 'a b c d')).toBe(2);
+    expect(wordErrors('', 'a')).toBe(1);
   });
 });

@@ -15,9 +15,15 @@ function words(text: string): string[] {
  * score Infinity, since no finite rate describes them.
  */
 export function wordErrorRate(reference: string, hypothesis: string): number {
+  const referenceWords = words(reference).length;
+  if (referenceWords === 0) return words(hypothesis).length === 0 ? 0 : Infinity;
+  return wordErrors(reference, hypothesis) / referenceWords;
+}
+
+/** Substitutions + deletions + insertions turning the reference into the hypothesis (for corpus WER). */
+export function wordErrors(reference: string, hypothesis: string): number {
   const ref = words(reference);
   const hyp = words(hypothesis);
-  if (ref.length === 0) return hyp.length === 0 ? 0 : Infinity;
 
   // Two rows of the edit-distance table are enough, keeping memory linear in the hypothesis.
   let previous = Array.from({ length: hyp.length + 1 }, (_, j) => j);
@@ -30,5 +36,5 @@ export function wordErrorRate(reference: string, hypothesis: string): number {
     }
     [previous, current] = [current, previous];
   }
-  return previous[hyp.length]! / ref.length;
+  return previous[hyp.length]!;
 }

@@ -62,6 +62,12 @@ typedef struct {
 
 typedef enum { OP_LOAD, OP_PROCESS, OP_END } OpKind;
 
+/* Only search-tuning flags may be set from JS: paths and log options stay under this file's control. */
+static const char *const SEARCH_FLAGS[] = {"-beam", "-wbeam", "-pbeam", "-lpbeam", "-lponlybeam", "-maxhmmpf",
+                                           "-maxwpf", "-pl_window", "-fwdflat", "-bestpath", "-lw", "-wip",
+                                           "-ds", "-topn", "-fwdflatbeam", "-fwdflatwbeam", NULL};
+#define MAX_SEARCH_FLAGS 16
+
 typedef struct {
   OpKind kind;
   napi_async_work work;
@@ -73,6 +79,9 @@ typedef struct {
   char *lm;
   char *dict;
   int sample_rate;
+  /* Search tuning as flag/value pairs (options.search), already checked against SEARCH_FLAGS. */
+  char *search_args[2 * MAX_SEARCH_FLAGS];
+  int n_search_args;
   ps_decoder_t *loaded;
 
   int16 *samples;
@@ -172,6 +181,53 @@ static napi_value undefined_value(napi_env env) {
 }
 
 /* Reads a required, non-empty string property; throws TypeError and returns NULL otherwise. */
+static int is_search_flag(const char *flag) {
+  for (int i = 0; SEARCH_FLAGS[i] != NULL; i++) {
+    if (strcmp(SEARCH_FLAGS[i], flag) == 0) return 1;
+  }
+  return 0;
+}
+
+/* options.search: { "-maxhmmpf": "3000", ... }. Returns 0 and throws on anything else. */
+static int read_search_option(napi_env env, napi_value options, Op *op) {
+  napi_value search, keys;
+  napi_valuetype type;
+  char message[200];
+  if (napi_get_named_property(env, options, "search", &search) != napi_ok) return throw_last_napi_error(env), 0;
+  napi_typeof(env, search, &type);
+  if (type == napi_undefined) return 1;
+  uint32_t count = 0;
+  if (type != napi_object || napi_get_property_names(env, search, &keys) != napi_ok ||
+      napi_get_array_length(env, keys, &count) != napi_ok || count > MAX_SEARCH_FLAGS) {
+    napi_throw_type_error(env, NULL,
+                          "Decoder.create(options): options.search must be an object of at most 16 "
+                          "pocketsphinx search flags and string values");
+    return 0;
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value key, value;
+    char flag[32], text[64];
+    size_t flag_len = 0, text_len = 0;
+    napi_valuetype value_type;
+    napi_get_element(env, keys, i, &key);
+    napi_get_value_string_utf8(env, key, flag, sizeof flag, &flag_len);
+    napi_get_named_property(env, search, flag, &value);
+    napi_typeof(env, value, &value_type);
+    if (value_type == napi_string) napi_get_value_string_utf8(env, value, text, sizeof text, &text_len);
+    if (!is_search_flag(flag) || value_type != napi_string || text_len == 0 || text_len >= sizeof text - 1) {
+      snprintf(message, sizeof message,
+               "Decoder.create(options): options.search[\"%s\"] is not an allowed search flag with a "
+               "short string value",
+               flag);
+      napi_throw_type_error(env, NULL, message);
+      return 0;
+    }
+    op->search_args[op->n_search_args++] = strdup(flag);
+    op->search_args[op->n_search_args++] = strdup(text);
+  }
+  return 1;
+}
+
 static char *read_path_option(napi_env env, napi_value options, const char *key) {
   napi_value value;
   napi_valuetype type;
@@ -280,6 +336,7 @@ static void op_free(napi_env env, Op *op) {
   free(op->hmm);
   free(op->lm);
   free(op->dict);
+  for (int i = 0; i < op->n_search_args; i++) free(op->search_args[i]);
   free(op->samples);
   free(op->hyp);
   free(op);
@@ -341,8 +398,18 @@ static void execute_load(Op *op) {
 
   char rate[32];
   snprintf(rate, sizeof rate, "%d", op->sample_rate);
-  cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", op->hmm, "-lm", op->lm, "-dict",
-                                 op->dict, "-samprate", rate, NULL);
+  char *argv[8 + 2 * MAX_SEARCH_FLAGS];
+  int argc = 0;
+  argv[argc++] = "-hmm";
+  argv[argc++] = op->hmm;
+  argv[argc++] = "-lm";
+  argv[argc++] = op->lm;
+  argv[argc++] = "-dict";
+  argv[argc++] = op->dict;
+  argv[argc++] = "-samprate";
+  argv[argc++] = rate;
+  for (int i = 0; i < op->n_search_args; i++) argv[argc++] = op->search_args[i];
+  cmd_ln_t *config = cmd_ln_parse_r(NULL, ps_args(), argc, argv, TRUE);
   if (config == NULL) {
     set_op_error(op, "invalid pocketsphinx configuration");
     return;
@@ -554,7 +621,8 @@ static napi_value decoder_create(napi_env env, napi_callback_info info) {
   op->sample_rate = sample_rate;
   if ((op->hmm = read_path_option(env, argv[0], "hmm")) == NULL ||
       (op->lm = read_path_option(env, argv[0], "lm")) == NULL ||
-      (op->dict = read_path_option(env, argv[0], "dict")) == NULL) {
+      (op->dict = read_path_option(env, argv[0], "dict")) == NULL ||
+      !read_search_option(env, argv[0], op)) {
     op_free(env, op);
     return NULL;
   }
