@@ -17,6 +17,8 @@ export const REDIS_KEYS = {
   captions: 'parley:captions',
   /** Entries that failed repeatedly, with the reason. */
   deadLetter: 'parley:dead',
+  /** Hash "src>tgt" → engines that make its captions ("whisper+marian"), written by stt workers at start. */
+  engines: 'parley:engines',
 } as const;
 
 export const CONSUMER_GROUPS = { stt: 'stt', mt: 'mt' } as const;

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import { LIMITS, type ClientToServerEvents, type ServerToClientEvents } from '@parley/protocol';
 import type { SfuConfig } from './config.js';
+import { REDIS_KEYS } from '@parley/protocol/streams';
 import { BacklogMonitor } from './BacklogMonitor.js';
 import { CaptionRelay } from './CaptionRelay.js';
 import { OriginPolicy } from './OriginPolicy.js';
@@ -32,7 +33,7 @@ export class SfuServer {
     private readonly config: SfuConfig,
     private readonly log: Logger,
     /** Limits of the signaling layer (tests shorten them). */
-    signalingLimits: Pick<SignalingOptions, 'joinTimeoutMs' | 'messagesPerSecond' | 'messageBurst'> = {},
+    signalingLimits: Pick<SignalingOptions, 'joinTimeoutMs' | 'messagesPerSecond' | 'messageBurst' | 'renegotiateTimeoutMs' | 'connectTimeoutMs'> = {},
   ) {
     this.staticFiles = config.WEB_DIST_DIR ? new StaticFiles(config.WEB_DIST_DIR) : undefined;
     this.http = createServer((req, res) => void this.onHttp(req, res));
@@ -54,6 +55,13 @@ export class SfuServer {
     });
     this.rooms = new RoomRegistry(this.io, config.MAX_PARTICIPANTS_PER_ROOM);
     const rtc = rtcSettingsFromConfig(config);
+    // Which engines serve each language pair: the workers write it to Redis when they start.
+    this.io.on('connection', (socket) => {
+      this.redis.hgetall(REDIS_KEYS.engines).then(
+        (engines) => socket.emit('engines', engines),
+        (err: unknown) => log.warn({ err }, 'could not read the engine table'),
+      );
+    });
     new SignalingServer(this.io, {
       ...signalingLimits,
       rooms: this.rooms,
