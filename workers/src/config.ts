@@ -1,4 +1,18 @@
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+export const STT_ENGINE_CHOICES = ['auto', 'whisper', 'pocketsphinx'] as const;
+export const MT_ENGINE_CHOICES = ['auto', 'marian', 'nllb', 'apertium'] as const;
+export const WHISPER_SIZES = ['tiny', 'base', 'small', 'medium', 'large-v3'] as const;
+export type SttEngineChoice = (typeof STT_ENGINE_CHOICES)[number];
+export type MtEngineChoice = (typeof MT_ENGINE_CHOICES)[number];
+export type WhisperSize = (typeof WHISPER_SIZES)[number];
+export type Device = 'cpu' | 'cuda';
+
+/** `<repo>/models-cache` (git-ignored): beside the checkout, so one `rm -r` frees the space. */
+export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../models-cache', import.meta.url));
 
 const port = z.coerce.number().int().min(0).max(65_535);
 
@@ -8,9 +22,22 @@ export const workerConfigSchema = z.object({
   /** 0 picks a free port (tests); unset means no health server. */
   HEALTH_PORT: port.optional(),
   HEALTH_HOST: z.string().default('127.0.0.1'),
-  STT_ENGINE: z.enum(['pocketsphinx']).default('pocketsphinx'),
-  MT_ENGINE: z.enum(['apertium']).default('apertium'),
+  /** `auto`: Whisper when its weights are in MODELS_DIR, else pocketsphinx (English only). */
+  STT_ENGINE: z.enum(STT_ENGINE_CHOICES).default('auto'),
+  /** `auto`, per language pair: Marian, else NLLB, else Apertium, by which weights are in MODELS_DIR. */
+  MT_ENGINE: z.enum(MT_ENGINE_CHOICES).default('auto'),
+  /** Where `npm run models -- pull` puts model weights and the neural engines look for them. */
+  MODELS_DIR: z
+    .string()
+    .default(DEFAULT_MODELS_DIR)
+    .transform((dir) => resolve(dir.replace(/^~(?=$|\/)/, homedir()))),
+  /** Whisper size; the stt worker uses MODELS_DIR/whisper-<MODEL_SIZE>. */
+  MODEL_SIZE: z.enum(WHISPER_SIZES).default('base'),
+  /** `cuda` runs the neural engines on onnxruntime's CUDA provider when it is installed, else on the CPU. */
+  DEVICE: z.enum(['cpu', 'cuda']).default('cpu'),
   APERTIUM_URL: z.url().default('http://127.0.0.1:2737'),
+  /** Where `models pull` downloads from: the Hugging Face Hub or a mirror of it. */
+  HF_ENDPOINT: z.url().default('https://huggingface.co'),
   /** Utterances one stt worker decodes at once. */
   STT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** An utterance whose worker has not renewed its claim for this long is taken over by another. */

@@ -6,6 +6,8 @@ export interface MtEngine {
   /** Whether this engine can translate from → to (directly or through a pivot). */
   supports(from: LanguageCode, to: LanguageCode): boolean;
   translate(text: string, from: LanguageCode, to: LanguageCode): Promise<string>;
+  /** The engine that serves from → to, for engines that hand pairs to others; `name` otherwise. */
+  nameFor?(from: LanguageCode, to: LanguageCode): string;
   close(): Promise<void>;
 }
 

@@ -94,7 +94,7 @@ export class MtWorker {
             text,
             sourceLang: job.srcLang,
             sourceText: job.text,
-            engine: `${job.sttEngine}+${engine.name}`,
+            engine: `${job.sttEngine}+${engine.nameFor?.(job.srcLang, lang) ?? engine.name}`,
             audioEndAtMs: job.audioEndAtMs,
           });
           this.translated += 1;

@@ -112,6 +112,12 @@ export class SttWorker {
       return;
     }
     const assignment = parsed.data;
+    if (!this.options.engine.languages.includes(assignment.srcLang)) {
+      // Retrying cannot help: set it aside now, and drop its audio.
+      await this.deadLetter(entryId, `no speech recognition engine here serves "${assignment.srcLang}" (${this.options.engine.name} serves ${this.options.engine.languages.join(', ')}); utterance ${assignment.utteranceId} was not transcribed`);
+      await redis.del(REDIS_KEYS.utteranceAudio(assignment.utteranceId));
+      return;
+    }
     if (takenOver) {
       const pending = (await redis.xpending(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt, entryId, entryId, 1)) as [string, string, number, number][];
       const deliveries = pending[0]?.[3] ?? 0;

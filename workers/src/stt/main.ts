@@ -1,9 +1,25 @@
+import { join } from 'node:path';
+import { chooseSttEngine, engineTable, modelsIn, mtEngineChooser, publishEngineTable } from '../engines.js';
+import { whisperModelName } from '../models/catalog.js';
 import { runWorker } from '../runWorker.js';
 import { PocketsphinxEngine } from './PocketsphinxEngine.js';
+import type { SttEngine } from './SttEngine.js';
 import { SttWorker } from './SttWorker.js';
+import { WhisperEngine } from './WhisperEngine.js';
 
 await runWorker('stt', async ({ config, redis, log, consumer }) => {
-  const engine = await PocketsphinxEngine.create({ poolSize: config.STT_CONCURRENCY });
+  const models = modelsIn(config.MODELS_DIR);
+  const sttName = chooseSttEngine(config.STT_ENGINE, config.MODEL_SIZE, models);
+  const whisperName = whisperModelName(config.MODEL_SIZE);
+  const engine: SttEngine =
+    sttName === 'whisper'
+      ? await WhisperEngine.create({ modelDir: join(config.MODELS_DIR, whisperName), pullName: whisperName, device: config.DEVICE, log })
+      : await PocketsphinxEngine.create({ poolSize: config.STT_CONCURRENCY });
+  const mt = await mtEngineChooser(config, models);
+  if (mt.apertiumReachable === false) log.warn({ url: config.APERTIUM_URL }, 'apertium-apy did not answer; the engine table lists no Apertium pairs');
+  const table = engineTable(engine, mt.choose);
+  await publishEngineTable(redis, table);
+  log.info({ stt: engine.name, languages: engine.languages, modelsDir: config.MODELS_DIR, engines: table }, 'engines chosen');
   const worker = new SttWorker({
     redis,
     engine,
