@@ -23,7 +23,7 @@ for (const clip of clips) {
 }
 await engine.close();
 
-const stack = await new ParleyStack({ logDir: 'test-results/eval-stt-logs' }).start();
+const stack = await new ParleyStack({ offlineEngines: true, logDir: 'test-results/eval-stt-logs' }).start();
 let webrtcErrors = 0;
 try {
   const listener = await WrtcParticipant.join({ url: stack.url, room: 'eval', name: 'Listener', speaks: 'en', reads: 'en' });

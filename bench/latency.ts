@@ -15,7 +15,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[index]!;
 }
 
-const stack = await new ParleyStack({ logDir: 'test-results/bench-latency-logs' }).start();
+const stack = await new ParleyStack({ offlineEngines: true, logDir: 'test-results/bench-latency-logs' }).start();
 const latenciesMs: number[] = [];
 try {
   const clips = loadLibrivoxClips();

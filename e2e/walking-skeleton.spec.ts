@@ -10,7 +10,7 @@ let speakerBrowser: Browser;
 let listenerBrowser: Browser;
 
 test.beforeAll(async () => {
-  stack = await new ParleyStack({ logDir: 'test-results/e2e/walking-skeleton-logs' }).start();
+  stack = await new ParleyStack({ offlineEngines: true, logDir: 'test-results/e2e/walking-skeleton-logs' }).start();
   speakerBrowser = await launchChromium(clipWithSilence(`${LIBRIVOX_DIR}/${CLIP_ID}.wav`, 3, 4));
   listenerBrowser = await launchChromium();
 });

@@ -23,6 +23,8 @@ export interface ParleyStackOptions {
   redisUrl?: string;
   /** Use a running apertium-apy instead of starting one. */
   apertiumUrl?: string;
+  /** Pin pocketsphinx + Apertium even where neural weights are present (tests, offline benches). */
+  offlineEngines?: boolean;
 }
 
 /**
@@ -47,7 +49,7 @@ export class ParleyStack {
       await Promise.all([this.startRedis(), this.startApertium()]);
       const host = o.host ?? '127.0.0.1';
       const port = o.port || (await freePort(host));
-      const baseEnv = { ...process.env, ...o.env, REDIS_URL: this.redisUrl, APERTIUM_URL: this.apertiumUrl };
+      const baseEnv = { ...process.env, ...this.engineEnv(), ...o.env, REDIS_URL: this.redisUrl, APERTIUM_URL: this.apertiumUrl };
       const sfu = this.spawnTs('sfu', 'sfu/src/main.ts', { ...baseEnv, GATEWAY_PORT: String(port), HOST: host });
       const workers: Promise<ChildProcess>[] = [];
       for (let i = 0; i < (o.sttWorkers ?? 1); i++) workers.push(this.startWorker('stt', i, baseEnv));
@@ -64,7 +66,11 @@ export class ParleyStack {
 
   /** Starts one more stt worker (tests of takeover). */
   async addSttWorker(): Promise<ChildProcess> {
-    return this.startWorker('stt', this.sttWorkers.size, { ...process.env, ...this.options.env, REDIS_URL: this.redisUrl, APERTIUM_URL: this.apertiumUrl });
+    return this.startWorker('stt', this.sttWorkers.size, { ...process.env, ...this.engineEnv(), ...this.options.env, REDIS_URL: this.redisUrl, APERTIUM_URL: this.apertiumUrl });
+  }
+
+  private engineEnv(): NodeJS.ProcessEnv {
+    return this.options.offlineEngines ? { STT_ENGINE: 'pocketsphinx', MT_ENGINE: 'apertium' } : {};
   }
 
   private async startWorker(kind: 'stt' | 'mt', index: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
