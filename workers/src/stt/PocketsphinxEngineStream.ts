@@ -1,5 +1,5 @@
 import type { PocketsphinxDecoder } from './PocketsphinxEngine.js';
-import type { SttStream } from './SttEngine.js';
+import { SerialSttStream } from './SerialSttStream.js';
 
 /** How a stream borrows a decoder from its engine's pool. */
 export interface DecoderLender {
@@ -9,8 +9,6 @@ export interface DecoderLender {
   isClosed(): boolean;
 }
 
-type StreamState = 'open' | 'finishing' | 'finished' | 'closed';
-
 /**
  * One utterance on a pooled pocketsphinx decoder.
  *
@@ -19,12 +17,12 @@ type StreamState = 'open' | 'finishing' | 'finished' | 'closed';
  * still pending. The decoder is borrowed at the first non-empty write, so a stream that never
  * gets audio never waits on the pool.
  */
-export class PocketsphinxEngineStream implements SttStream {
-  private state: StreamState = 'open';
+export class PocketsphinxEngineStream extends SerialSttStream {
   private decoder: PocketsphinxDecoder | undefined;
-  private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly lender: DecoderLender) {}
+  constructor(private readonly lender: DecoderLender) {
+    super();
+  }
 
   write(pcm: Int16Array): Promise<void> {
     if (!(pcm instanceof Int16Array)) {
@@ -74,20 +72,7 @@ export class PocketsphinxEngineStream implements SttStream {
     void this.tail.then(() => this.discard());
   }
 
-  private refusal(method: string): Error | undefined {
-    if (this.state === 'closed') return new Error(`SttStream.${method}: the stream has been closed`);
-    if (this.state !== 'open') return new Error(`SttStream.${method}: the utterance has already been finished`);
-    return undefined;
-  }
 
-  private enqueue<T>(method: string, op: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(() => {
-      if (this.state === 'closed') throw new Error(`SttStream.${method}: the stream was closed before this call ran`);
-      return op();
-    });
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
 
   private async borrow(): Promise<PocketsphinxDecoder> {
     if (this.decoder) return this.decoder;

@@ -1,5 +1,5 @@
 import type { LanguageCode } from '@parley/protocol';
-import type { SttStream } from './SttEngine.js';
+import { SerialSttStream } from './SerialSttStream.js';
 import type { WhisperDecode } from './WhisperEngine.js';
 
 export const WHISPER_SAMPLE_RATE_HZ = 16_000;
@@ -11,8 +11,6 @@ export interface WhisperDecoder {
   readonly partialIntervalMs: number;
   decode(audio: Float32Array, lang: LanguageCode): Promise<WhisperDecode>;
 }
-
-type StreamState = 'open' | 'finishing' | 'finished' | 'closed';
 
 /** Words two decodes agree on from the start: the part of an interim that will not change. */
 export function commonWordPrefix(a: string, b: string): string {
@@ -28,8 +26,7 @@ export function commonWordPrefix(a: string, b: string): string {
  * decodes the whole buffer again and returns what the last two decodes agree on, and finish()
  * decodes it once more. Windows of 30 s that are full never change, so their text is kept.
  */
-export class WhisperEngineStream implements SttStream {
-  private state: StreamState = 'open';
+export class WhisperEngineStream extends SerialSttStream {
   private buffer = new Float32Array(WHISPER_WINDOW_SAMPLES / 4);
   private length = 0;
   private readonly fullWindowTexts: string[] = [];
@@ -37,14 +34,15 @@ export class WhisperEngineStream implements SttStream {
   private stable = '';
   private decodedLength = 0;
   private lastPartialAtMs = -Infinity;
-  private tail: Promise<unknown> = Promise.resolve();
   /** Decodes made for this stream, newest last (tests and metrics). */
   readonly decodes: WhisperDecode[] = [];
 
   constructor(
     private readonly decoder: WhisperDecoder,
     private readonly lang: LanguageCode,
-  ) {}
+  ) {
+    super();
+  }
 
   write(pcm: Int16Array): Promise<void> {
     if (!(pcm instanceof Int16Array)) {
@@ -122,18 +120,5 @@ export class WhisperEngineStream implements SttStream {
     this.length += pcm.length;
   }
 
-  private refusal(method: string): Error | undefined {
-    if (this.state === 'closed') return new Error(`SttStream.${method}: the stream has been closed`);
-    if (this.state !== 'open') return new Error(`SttStream.${method}: the utterance has already been finished`);
-    return undefined;
-  }
 
-  private enqueue<T>(method: string, op: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(() => {
-      if (this.state === 'closed') throw new Error(`SttStream.${method}: the stream was closed before this call ran`);
-      return op();
-    });
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
 }
