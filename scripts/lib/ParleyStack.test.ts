@@ -10,7 +10,8 @@ describe('the whole caption path (real WebRTC, Redis, pocketsphinx, Apertium)', 
 
   beforeAll(async () => {
     clip = loadLibrivoxClips().find((c) => c.id.endsWith('0920'))!;
-    stack = await new ParleyStack({ offlineEngines: true,
+    stack = await new ParleyStack({
+      offlineEngines: true,
       redisUrl: `${inject('redisUrl')}/4`,
       apertiumUrl: inject('apertiumUrl'),
       logDir: 'test-results/stack-test-logs',

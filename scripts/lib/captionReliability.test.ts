@@ -21,7 +21,8 @@ describe('caption reliability on the real path (two stt workers)', () => {
 
   beforeAll(async () => {
     clip = loadLibrivoxClips().find((c) => c.id.endsWith('0870'))!;
-    stack = await new ParleyStack({ offlineEngines: true,
+    stack = await new ParleyStack({
+      offlineEngines: true,
       redisUrl: `${inject('redisUrl')}/5`,
       apertiumUrl: inject('apertiumUrl'),
       sttWorkers: 2,
