@@ -47,6 +47,16 @@ test('English speech in one browser becomes Spanish captions in another, and onl
 
   await expect(otherRoom.getByTestId('caption')).toHaveCount(0);
 
+  await test.step('the listener hears the speaker: one remote stream, with RTP arriving', async () => {
+    const remoteAudio = reader.getByTestId('remote-audio');
+    await expect(remoteAudio).toHaveCount(1);
+    await expect
+      .poll(() => remoteAudio.evaluate((el) => ((el as HTMLAudioElement).srcObject as MediaStream | null)?.getAudioTracks()[0]?.muted))
+      .toBe(false);
+    await expect(otherRoom.getByTestId('remote-audio')).toHaveCount(0);
+    await expect(speaker.getByTestId('remote-audio')).toHaveCount(0);
+  });
+
   await test.step('interim captions came first, and the final replaced them', async () => {
     const utteranceId = (await finalCaption.getAttribute('data-utterance-id'))!;
     const seen = (await sightings()).filter((s) => s.utteranceId === utteranceId);

@@ -1,14 +1,21 @@
 import { createRequire } from 'node:module';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, Caption, ClientToServerEvents, JoinReply, LanguageCode, Participant, ServerToClientEvents } from '@parley/protocol';
+import { RemoteAudioTrack } from './RemoteAudioTrack.js';
 
 // libwebrtc in Node: a real WebRTC endpoint for tests and benches (its types assume the DOM).
-interface WrtcTrack { stop(): void }
-interface WrtcAudioSource { createTrack(): WrtcTrack; onData(data: { samples: Int16Array; sampleRate: number; bitsPerSample: number; channelCount: number; numberOfFrames: number }): void }
+interface WrtcTrack { id: string; enabled: boolean; stop(): void }
+interface WrtcAudioData { samples: Int16Array; sampleRate: number; bitsPerSample: number; channelCount: number; numberOfFrames: number }
+interface WrtcAudioSource { createTrack(): WrtcTrack; onData(data: WrtcAudioData): void }
+interface WrtcAudioSink { ondata: ((data: WrtcAudioData) => void) | null; stop(): void }
+interface WrtcTransceiver { mid: string | null; currentDirection: string | null; receiver: { track: WrtcTrack } }
 interface WrtcPeerConnection {
   addTrack(track: WrtcTrack, ...streams: unknown[]): unknown;
   addTransceiver(kind: string, init: { direction: string }): unknown;
-  createOffer(): Promise<{ type: string; sdp: string }>;
+  getTransceivers(): WrtcTransceiver[];
+  getStats(): Promise<Map<string, { type: string; kind?: string; packetsReceived?: number }>>;
+  createOffer(options?: object): Promise<{ type: string; sdp: string }>;
+  createAnswer(): Promise<{ type: string; sdp: string }>;
   setLocalDescription(d: { type: string; sdp: string }): Promise<void>;
   setRemoteDescription(d: { type: string; sdp: string }): Promise<void>;
   localDescription: { sdp: string } | null;
@@ -16,13 +23,13 @@ interface WrtcPeerConnection {
   connectionState: string;
   onicegatheringstatechange: (() => void) | null;
   onconnectionstatechange: (() => void) | null;
-  ontrack: ((event: { track: WrtcTrack }) => void) | null;
+  ontrack: ((event: { track: WrtcTrack; streams: { id: string }[]; transceiver?: WrtcTransceiver }) => void) | null;
   close(): void;
 }
 interface Wrtc {
   RTCPeerConnection: new (config: object) => WrtcPeerConnection;
   MediaStream: new () => unknown;
-  nonstandard: { RTCAudioSource: new () => WrtcAudioSource };
+  nonstandard: { RTCAudioSource: new () => WrtcAudioSource; RTCAudioSink: new (track: WrtcTrack) => WrtcAudioSink };
 }
 const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as Wrtc;
 
@@ -36,20 +43,35 @@ export interface ParticipantOptions {
   reads: LanguageCode;
   /** Sent as the Origin header, as a browser page on `url` would. */
   origin?: string;
+  /** Decode what the server forwards (a sink per remote track); off for participants that only caption. */
+  receiveAudio?: boolean;
 }
 
-/** A Node participant with a real WebRTC microphone: joins over socket.io, streams PCM in real time. */
+/**
+ * A Node participant with a real WebRTC connection: joins over socket.io, streams PCM in real time,
+ * answers the server's renegotiations and decodes every other participant's audio.
+ */
 export class WrtcParticipant {
   readonly captions: Caption[] = [];
   /** Wall-clock arrival time of each caption, by object. */
   readonly arrivedAtMs = new Map<Caption, number>();
   participants: Participant[] = [];
+  /** Every activeSpeakers notice, in order. */
+  readonly activeSpeakerNotices: string[][] = [];
   peerId = '';
+  /** Server offers answered so far. */
+  renegotiations = 0;
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private pc: WrtcPeerConnection | undefined;
   private source: WrtcAudioSource | undefined;
   private track: WrtcTrack | undefined;
   private captionWaiters: (() => void)[] = [];
+  private participantWaiters: (() => void)[] = [];
+  /** Remote audio by the transceiver's mid; one sink each, whatever stream the server puts on it. */
+  private readonly remote = new Map<string, RemoteAudioTrack>();
+  private readonly sinks: WrtcAudioSink[] = [];
+  /** Offers and answers one at a time: a server offer waits until our own offer is answered. */
+  private signaling: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   private constructor(private readonly options: ParticipantOptions) {
@@ -63,7 +85,17 @@ export class WrtcParticipant {
       this.arrivedAtMs.set(caption, Date.now());
       for (const wake of this.captionWaiters.splice(0)) wake();
     });
-    this.socket.on('participants', (p) => (this.participants = p));
+    this.socket.on('participants', (p) => {
+      this.participants = p;
+      this.wakeRoomWaiters();
+    });
+    this.socket.on('activeSpeakers', ({ ids }) => {
+      this.activeSpeakerNotices.push(ids);
+      this.wakeRoomWaiters();
+    });
+    this.socket.on('renegotiate', (request, ack) => {
+      this.signaling = this.signaling.then(() => this.answerServerOffer(request.description.sdp, ack));
+    });
   }
 
   static async join(options: ParticipantOptions): Promise<WrtcParticipant> {
@@ -80,32 +112,44 @@ export class WrtcParticipant {
     });
     if (!reply.ok) throw new Error(`join failed: ${reply.error}`);
     this.peerId = reply.peerId;
+    this.participants = reply.participants;
   }
 
   /** Opens the microphone: a WebRTC connection whose audio comes from `sendPcm`. */
   async startMicrophone(): Promise<void> {
-    const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
-    this.pc = pc;
     this.source = new wrtc.nonstandard.RTCAudioSource();
     this.track = this.source.createTrack();
-    pc.addTrack(this.track, new wrtc.MediaStream());
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
-    await new Promise<void>((resolve) => {
-      if (pc.iceGatheringState === 'complete') return resolve();
-      const timer = setTimeout(resolve, 3_000);
-      pc.onicegatheringstatechange = () => {
-        if (pc.iceGatheringState === 'complete') {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-    });
-    const reply = await new Promise<Ack<{ description: { type: string; sdp: string } }>>((resolve) =>
-      this.socket.emit('offer', { description: { type: 'offer', sdp: pc.localDescription!.sdp } }, resolve),
-    );
-    if (!reply.ok) throw new Error(`offer failed: ${reply.error}`);
-    const connected = new Promise<void>((resolve, reject) => {
+    await this.connect((pc) => pc.addTrack(this.track!, new wrtc.MediaStream()));
+  }
+
+  /** Listen-only: a receive-only WebRTC connection (no microphone). */
+  async startListening(): Promise<void> {
+    await this.connect((pc) => pc.addTransceiver('audio', { direction: 'recvonly' }));
+  }
+
+  private async connect(addMedia: (pc: WrtcPeerConnection) => void): Promise<void> {
+    const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+    this.pc = pc;
+    pc.ontrack = (event) => this.onTrack(event.track, event.streams[0]?.id, event.transceiver?.mid ?? null);
+    addMedia(pc);
+    const firstExchange = (async () => {
+      const offer = await pc.createOffer();
+      await pc.setLocalDescription(offer);
+      await gatheringComplete(pc);
+      const reply = await new Promise<Ack<{ description: { type: string; sdp: string } }>>((resolve) =>
+        this.socket.emit('offer', { description: { type: 'offer', sdp: pc.localDescription!.sdp } }, resolve),
+      );
+      if (!reply.ok) throw new Error(`offer failed: ${reply.error}`);
+      await pc.setRemoteDescription(reply.description);
+    })();
+    this.signaling = firstExchange.catch(() => undefined);
+    const connected = this.waitForConnection(pc);
+    await firstExchange;
+    await connected;
+  }
+
+  private waitForConnection(pc: WrtcPeerConnection): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`WebRTC did not connect (state ${pc.connectionState})`)), 15_000);
       pc.onconnectionstatechange = () => {
         if (pc.connectionState === 'connected') {
@@ -117,8 +161,83 @@ export class WrtcParticipant {
         }
       };
     });
-    await pc.setRemoteDescription(reply.description);
-    await connected;
+  }
+
+  private async answerServerOffer(sdp: string, ack: (reply: unknown) => void): Promise<void> {
+    const pc = this.pc;
+    if (!pc || this.closed) return;
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp });
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      this.renegotiations += 1;
+      ack({ description: { type: 'answer', sdp: pc.localDescription!.sdp } });
+      this.syncRemoteTracks(pc);
+    } catch (error) {
+      ack({ error: (error as Error).message });
+    }
+  }
+
+  private onTrack(track: WrtcTrack, streamId: string | undefined, mid: string | null): void {
+    if (this.options.receiveAudio === false || mid === null || streamId === undefined) return;
+    let remote = this.remote.get(mid);
+    if (!remote || remote.track !== track) {
+      remote = new RemoteAudioTrack(track);
+      this.remote.set(mid, remote);
+      const sink = new wrtc.nonstandard.RTCAudioSink(track);
+      const target = remote;
+      sink.ondata = (data) => target.push(data.samples, data.sampleRate, data.channelCount);
+      this.sinks.push(sink);
+    }
+    remote.setStream(streamId);
+    this.wakeRoomWaiters();
+  }
+
+  private wakeRoomWaiters(): void {
+    for (const wake of this.participantWaiters.splice(0)) wake();
+  }
+
+  /** Transceivers the server stopped sending on no longer carry their stream. */
+  private syncRemoteTracks(pc: WrtcPeerConnection): void {
+    for (const transceiver of pc.getTransceivers()) {
+      const remote = transceiver.mid === null ? undefined : this.remote.get(transceiver.mid);
+      if (!remote) continue;
+      const receiving = transceiver.currentDirection === 'recvonly' || transceiver.currentDirection === 'sendrecv';
+      if (!receiving) remote.setStream(undefined);
+    }
+    this.wakeRoomWaiters();
+  }
+
+  /** Stream ids (= participant ids) whose audio is arriving now. */
+  remoteStreamIds(): string[] {
+    return [...this.remote.values()].map((r) => r.streamId).filter((id): id is string => id !== undefined);
+  }
+
+  /** The remote audio currently carrying `participantId`'s stream. */
+  remoteAudio(participantId: string): RemoteAudioTrack | undefined {
+    return [...this.remote.values()].find((r) => r.streamId === participantId);
+  }
+
+  /** RTP packets received over all remote audio (from WebRTC stats). */
+  async packetsReceived(): Promise<number> {
+    if (!this.pc) return 0;
+    let total = 0;
+    for (const stat of (await this.pc.getStats()).values()) {
+      if (stat.type === 'inbound-rtp' && stat.kind === 'audio') total += stat.packetsReceived ?? 0;
+    }
+    return total;
+  }
+
+  /** Tells the server to pause (or resume) this participant's audio; with `localTrack`, also silences the track here. */
+  async setMuted(muted: boolean, { localTrack = false }: { localTrack?: boolean } = {}): Promise<void> {
+    if (localTrack && this.track) this.track.enabled = !muted;
+    const reply = await new Promise<Ack<object>>((resolve) => this.socket.emit('mute', { muted }, resolve));
+    if (!reply.ok) throw new Error(`mute failed: ${reply.error}`);
+  }
+
+  async restartIce(): Promise<void> {
+    const reply = await new Promise<Ack<object>>((resolve) => this.socket.emit('restartIce', resolve));
+    if (!reply.ok) throw new Error(`restartIce failed: ${reply.error}`);
   }
 
   /**
@@ -144,6 +263,32 @@ export class WrtcParticipant {
     return this.sendPcm(new Int16Array(Math.round(seconds * 48_000)));
   }
 
+  /**
+   * Sends a sine tone in real time until the returned function is called (or the participant
+   * closes); resolves that function's promise when the last frame has gone.
+   */
+  playTone(frequencyHz: number, amplitude = 0.25): () => Promise<void> {
+    const source = this.source;
+    if (!source) throw new Error('startMicrophone() first');
+    let stopped = false;
+    const done = (async () => {
+      const startMs = performance.now();
+      for (let i = 0; !stopped && !this.closed; i++) {
+        const frame = new Int16Array(FRAME_SAMPLES_48K);
+        for (let n = 0; n < FRAME_SAMPLES_48K; n++) {
+          frame[n] = Math.round(amplitude * 32767 * Math.sin((2 * Math.PI * frequencyHz * (i * FRAME_SAMPLES_48K + n)) / 48_000));
+        }
+        source.onData({ samples: frame, sampleRate: 48_000, bitsPerSample: 16, channelCount: 1, numberOfFrames: FRAME_SAMPLES_48K });
+        const aheadMs = startMs + (i + 1) * 10 - performance.now();
+        if (aheadMs > 1) await new Promise((r) => setTimeout(r, aheadMs));
+      }
+    })();
+    return () => {
+      stopped = true;
+      return done;
+    };
+  }
+
   /** Resolves with the first caption (already received or to come) that matches. */
   async waitForCaption(match: (c: Caption) => boolean, timeoutMs = 30_000): Promise<Caption> {
     const deadline = Date.now() + timeoutMs;
@@ -162,11 +307,41 @@ export class WrtcParticipant {
     }
   }
 
+  /** Resolves once `condition` holds; checked whenever participants, active speakers or remote tracks change. */
+  async waitForRoom(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${this.options.name}: ${what} did not happen within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.participantWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const sink of this.sinks) sink.stop();
     this.track?.stop();
     this.pc?.close();
     this.socket.disconnect();
   }
+}
+
+function gatheringComplete(pc: WrtcPeerConnection): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    const timer = setTimeout(resolve, 3_000);
+    pc.onicegatheringstatechange = () => {
+      if (pc.iceGatheringState === 'complete') {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+  });
 }

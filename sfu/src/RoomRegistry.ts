@@ -23,6 +23,7 @@ export class RoomRegistry {
       this.io.to(`room:${id}`).emit('participants', participants);
       if (participants.length === 0) void this.remove(created);
     });
+    created.on('activeSpeakers', (ids) => this.io.to(`room:${id}`).emit('activeSpeakers', { ids }));
     return created;
   }
 

@@ -1,5 +1,7 @@
-import { RTCRtpCodecParameters, type PeerConfig } from 'werift';
+import { RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, type PeerConfig } from 'werift';
 import type { SfuConfig } from './config.js';
+
+export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 
 /** The werift peer-connection options every participant gets, from config. */
 export interface RtcSettings {
@@ -19,12 +21,20 @@ export function rtcSettingsFromConfig(config: SfuConfig): RtcSettings {
           clockRate: 48_000,
           channels: 2,
           parameters: 'minptime=10;useinbandfec=1',
+          // Answered from the consumer's send history (werift keeps 128 packets per sender).
+          rtcpFeedback: [{ type: 'nack' }],
         }),
       ],
       video: [],
     },
+    // Read for "who is speaking" and passed on so that browsers can show levels too.
+    headerExtensions: { audio: [new RTCRtpHeaderExtensionParameters({ uri: AUDIO_LEVEL_URI })], video: [] },
     iceUseIpv4: true,
     iceUseIpv6: false,
+    // werift listens on a TCP port per peer (from the same range) next to UDP. Its passive candidate
+    // carries the listen address only, so behind NAT a client that cannot use UDP needs TURN over
+    // TCP/TLS (TURN_URLS with ?transport=tcp or turns:) instead.
+    iceUseTcp: config.RTC_ICE_TCP,
     bundlePolicy: 'max-bundle',
   };
   if (config.RTC_MIN_PORT !== undefined && config.RTC_MAX_PORT !== undefined) {
@@ -48,4 +58,15 @@ export function filterSdpCandidates(sdp: string, allowedIps: Set<string> | undef
       return address !== undefined && allowedIps.has(address);
     })
     .join('\r\n');
+}
+
+/**
+ * werift writes an inactive m-section with port 0, which means "rejected" and may not sit in a
+ * BUNDLE group; an idle forwarding transceiver is only paused, so it keeps the discard port 9.
+ */
+export function keepInactiveSectionsBundled(sdp: string): string {
+  const sections = sdp.split(/(?=\r\nm=)/);
+  return sections
+    .map((section) => (/\r\na=inactive(\r\n|$)/.test(section) ? section.replace(/^\r\nm=(audio|video) 0 /, '\r\nm=$1 9 ') : section))
+    .join('');
 }

@@ -22,6 +22,8 @@ export const sfuConfigSchema = z
     RTC_MAX_PORT: port.optional(),
     RTC_LISTEN_IP: ip.optional(),
     RTC_ANNOUNCED_IP: ip.optional(),
+    /** Passive ICE-TCP host candidates, for networks that block UDP (TURN over TCP/TLS is the other way in). */
+    RTC_ICE_TCP: bool.default(true),
     TURN_URLS: csv.optional(),
     TURN_SECRET: z.string().min(16).optional(),
     WEB_DIST_DIR: z.string().optional(),

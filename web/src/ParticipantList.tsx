@@ -1,13 +1,16 @@
 import type { CSSProperties } from 'react';
 import { LANGUAGES, type Participant } from '@parley/protocol';
+import { HeadphonesIcon, MicOffIcon } from './Icons';
 import { speakerHue } from './speakerHue';
 
 interface Props {
   participants: Participant[];
   selfId: string | null;
+  /** Who is speaking now (from the server's audio levels). */
+  activeSpeakers: string[];
 }
 
-export function ParticipantList({ participants, selfId }: Props) {
+export function ParticipantList({ participants, selfId, activeSpeakers }: Props) {
   return (
     <section className="participants" aria-labelledby="participants-heading">
       <h2 id="participants-heading">
@@ -18,7 +21,15 @@ export function ParticipantList({ participants, selfId }: Props) {
       ) : (
         <ul>
           {participants.map((p) => (
-            <li key={p.id} className="participant" style={{ '--hue': speakerHue(p.id) } as CSSProperties}>
+            <li
+              key={p.id}
+              className={`participant${activeSpeakers.includes(p.id) ? ' participant--speaking' : ''}`}
+              data-testid="participant"
+              data-speaking={activeSpeakers.includes(p.id)}
+              data-muted={p.muted}
+              data-has-mic={p.hasMic}
+              style={{ '--hue': speakerHue(p.id) } as CSSProperties}
+            >
               <span className="avatar" aria-hidden="true">
                 {Array.from(p.name.trim())[0]?.toUpperCase() ?? '?'}
               </span>
@@ -31,10 +42,31 @@ export function ParticipantList({ participants, selfId }: Props) {
                   speaks {LANGUAGES[p.speaks]} · reads {LANGUAGES[p.reads]}
                 </span>
               </span>
+              <ParticipantAudioState participant={p} speaking={activeSpeakers.includes(p.id)} />
             </li>
           ))}
         </ul>
       )}
     </section>
   );
+}
+
+function ParticipantAudioState({ participant, speaking }: { participant: Participant; speaking: boolean }) {
+  if (!participant.hasMic) {
+    return (
+      <span className="participant-state" title="Listening only">
+        <HeadphonesIcon />
+        <span className="visually-hidden">listening only</span>
+      </span>
+    );
+  }
+  if (participant.muted) {
+    return (
+      <span className="participant-state participant-state--muted" title="Muted">
+        <MicOffIcon />
+        <span className="visually-hidden">muted</span>
+      </span>
+    );
+  }
+  return speaking ? <span className="visually-hidden">speaking</span> : null;
 }

@@ -11,5 +11,6 @@ export function RemoteAudio({ stream }: { stream: MediaStream }) {
       audio.srcObject = null;
     };
   }, [stream]);
-  return <audio ref={ref} autoPlay />;
+  // The stream id is the participant's id (the server puts it in the SDP as msid).
+  return <audio ref={ref} autoPlay data-testid="remote-audio" data-participant={stream.id} />;
 }

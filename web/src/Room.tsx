@@ -122,7 +122,7 @@ export function Room({ request, withMic, onJoined, onRejected, onLeave }: Props)
 
       <div className="room-body">
         <CaptionList captions={captions} selfId={view.peerId} reads={request.reads} />
-        <ParticipantList participants={view.participants} selfId={view.peerId} />
+        <ParticipantList participants={view.participants} selfId={view.peerId} activeSpeakers={view.activeSpeakers} />
       </div>
 
       {view.remoteStreams.map((stream) => (

@@ -30,7 +30,10 @@ export interface SessionView {
   peerId: string | null;
   participants: Participant[];
   captionsDelayed: boolean;
+  /** One per other participant whose audio arrives; the stream id is their participant id. */
   remoteStreams: MediaStream[];
+  /** Participants speaking now, loudest first. */
+  activeSpeakers: string[];
 }
 
 export interface SessionHandlers {
@@ -46,6 +49,8 @@ const JOIN_TIMEOUT_MS = 10_000;
 const OFFER_TIMEOUT_MS = 20_000;
 const ICE_GATHER_CAP_MS = 3_000;
 const LEAVE_TIMEOUT_MS = 1_000;
+const MUTE_TIMEOUT_MS = 5_000;
+const RESTART_ICE_TIMEOUT_MS = 5_000;
 // There is no "caught up" notice, so the banner goes away once the notices stop.
 const DELAYED_BANNER_MS = 10_000;
 
@@ -56,7 +61,7 @@ const AUDIO_CONSTRAINTS: MediaTrackConstraints = {
 };
 
 const FAILED_PEER_MESSAGE =
-  'Your microphone audio could not reach the server. The network may be blocking it: try again, try another network, or ask whoever runs this Parley server to set up a TURN relay.';
+  'The audio connection to the server failed. The network may be blocking it: try again, try another network, or ask whoever runs this Parley server to set up a TURN relay.';
 
 export function initialSessionView(withMic: boolean): SessionView {
   return {
@@ -71,6 +76,7 @@ export function initialSessionView(withMic: boolean): SessionView {
     participants: [],
     captionsDelayed: false,
     remoteStreams: [],
+    activeSpeakers: [],
   };
 }
 
@@ -91,6 +97,10 @@ export class RoomSession {
   private ended = false;
   private closed = false;
   private delayedTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Offers and answers one at a time: a server offer waits until our own offer has its answer. */
+  private signaling: Promise<unknown> = Promise.resolve();
+  private restartingIce = false;
+  private readonly onNetworkChange = () => this.requestIceRestart();
 
   constructor(
     private readonly request: JoinRequest,
@@ -108,15 +118,36 @@ export class RoomSession {
     });
     this.socket.on('captionsDelayed', (notice) => this.onCaptionsDelayed(notice.backlog));
     this.socket.on('fatal', (error) => this.end(error.message));
+    this.socket.on('activeSpeakers', ({ ids }) => this.update({ activeSpeakers: ids }));
+    this.socket.on('renegotiate', (request, ack) => {
+      const pc = this.pc;
+      this.signaling = this.signaling.then(() => this.answerServerOffer(pc, request.description.sdp, ack));
+    });
+    window.addEventListener('online', this.onNetworkChange);
+    networkInformation()?.addEventListener('change', this.onNetworkChange);
   }
 
   start(): void {
     this.socket.connect();
   }
 
+  /** Silences the microphone here and asks the server to stop forwarding and captioning it. */
   setMuted(muted: boolean): void {
     for (const track of this.mic?.getAudioTracks() ?? []) track.enabled = !muted;
     this.update({ muted });
+    if (this.socket.connected && this.view.peerId) this.sendMuted(muted);
+  }
+
+  private sendMuted(muted: boolean): void {
+    this.socket
+      .timeout(MUTE_TIMEOUT_MS)
+      .emitWithAck('mute', { muted })
+      .then(
+        (reply) => {
+          if (!reply.ok && !this.closed) this.update({ problem: `Muting did not reach the server: ${reply.error}` });
+        },
+        () => undefined,
+      );
   }
 
   /** Starts over from a clean socket; the server forgets a peer whose socket went away. */
@@ -136,6 +167,7 @@ export class RoomSession {
     this.ended = true;
     this.attempt += 1;
     clearTimeout(this.delayedTimer);
+    this.stopWatchingNetwork();
     this.dropPeer();
     this.stopMicrophone();
     const socket = this.socket;
@@ -171,45 +203,51 @@ export class RoomSession {
       return;
     }
     this.joinedOnce = true;
-    this.update({ peerId: reply.peerId, participants: reply.participants });
+    this.update({ peerId: reply.peerId, participants: reply.participants, activeSpeakers: [] });
     this.handlers.onJoined(reply);
-    if (!this.withMic || this.view.mic === 'unavailable') {
-      this.update({ connection: 'connected' });
-      return;
+    if (this.view.muted) this.sendMuted(true);
+    let mic: MediaStream | null = null;
+    if (this.withMic && this.view.mic !== 'unavailable') {
+      try {
+        mic = await this.microphone();
+      } catch (error) {
+        if (this.isStale(attempt)) return;
+        const micProblem = window.isSecureContext ? describeMicError(error) : INSECURE_CONTEXT_MIC_MESSAGE;
+        // The person stays in as a listener: they still hear the room and read its captions.
+        this.update({ mic: 'unavailable', micProblem });
+      }
+      if (this.isStale(attempt)) return;
     }
-    await this.connectMicrophone(attempt, reply);
+    await this.connectAudio(attempt, reply, mic);
   }
 
-  private async connectMicrophone(attempt: number, reply: JoinReply): Promise<void> {
-    let mic: MediaStream;
-    try {
-      mic = await this.microphone();
-    } catch (error) {
-      if (this.isStale(attempt)) return;
-      const micProblem = window.isSecureContext ? describeMicError(error) : INSECURE_CONTEXT_MIC_MESSAGE;
-      // Captions still flow without a microphone, so the person stays in as a listener.
-      this.update({ mic: 'unavailable', micProblem, connection: 'connected' });
-      return;
-    }
-    if (this.isStale(attempt)) return;
-
+  /** The WebRTC connection: sends the microphone (if any) and receives everyone else's audio. */
+  private async connectAudio(attempt: number, reply: JoinReply, mic: MediaStream | null): Promise<void> {
     const pc = new RTCPeerConnection({ iceServers: reply.iceServers });
     this.pc = pc;
     pc.addEventListener('connectionstatechange', () => {
       if (this.pc === pc) this.onPeerState(pc.connectionState);
     });
-    pc.addEventListener('track', (event) => {
-      if (this.pc !== pc) return;
-      const stream = event.streams[0] ?? new MediaStream([event.track]);
-      if (!this.view.remoteStreams.includes(stream)) {
-        this.update({ remoteStreams: [...this.view.remoteStreams, stream] });
-      }
+    pc.addEventListener('iceconnectionstatechange', () => {
+      if (this.pc === pc && (pc.iceConnectionState === 'disconnected' || pc.iceConnectionState === 'failed')) this.requestIceRestart();
     });
+    pc.addEventListener('track', (event) => {
+      if (this.pc === pc) this.onRemoteTrack(event);
+    });
+    const firstExchange = this.offerToServer(attempt, pc, mic);
+    this.signaling = firstExchange;
+    await firstExchange;
+  }
+
+  private async offerToServer(attempt: number, pc: RTCPeerConnection, mic: MediaStream | null): Promise<void> {
     try {
-      for (const track of mic.getAudioTracks()) {
-        // sendrecv leaves room for the server to send the other speakers' audio on the same line.
-        pc.addTransceiver(track, { direction: 'sendrecv', streams: [mic] });
+      const tracks = mic?.getAudioTracks() ?? [];
+      for (const track of tracks) {
+        // sendrecv leaves room for the server to send another participant's audio on the same line.
+        pc.addTransceiver(track, { direction: 'sendrecv', streams: [mic!] });
       }
+      // Listen-only: one receive-only line, so that there is a connection to hear the room on.
+      if (tracks.length === 0) pc.addTransceiver('audio', { direction: 'recvonly' });
       await pc.setLocalDescription(await pc.createOffer());
       await iceGatheringComplete(pc, ICE_GATHER_CAP_MS);
       if (this.isStale(attempt)) return;
@@ -220,15 +258,64 @@ export class RoomSession {
         .emitWithAck('offer', { description: { type: 'offer', sdp } });
       if (this.isStale(attempt)) return;
       if (!answer.ok) {
-        this.fail(`The server could not take your microphone audio: ${answer.error}`, true);
+        this.fail(`The server could not set up the audio connection: ${answer.error}`, true);
         return;
       }
       await pc.setRemoteDescription(answer.description);
     } catch (error) {
       if (this.isStale(attempt)) return;
       const detail = error instanceof Error ? ` (${error.message})` : '';
-      this.fail(`Your microphone audio could not be connected${detail}.`, true);
+      this.fail(`The audio connection could not be set up${detail}.`, true);
     }
+  }
+
+  /** The server changed what it sends (someone came, went or got a microphone) or restarted ICE. */
+  private async answerServerOffer(pc: RTCPeerConnection | null, sdp: string, ack: (reply: unknown) => void): Promise<void> {
+    if (!pc || pc !== this.pc || this.closed) return;
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+      const answer = pc.localDescription?.sdp;
+      if (!answer) throw new Error('the browser produced no answer');
+      ack({ description: { type: 'answer', sdp: answer } });
+    } catch (error) {
+      // The server disconnects us on a reply that is no answer; reconnecting starts clean.
+      ack({ error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private onRemoteTrack(event: RTCTrackEvent): void {
+    const stream = event.streams[0];
+    if (!stream) return;
+    // The server may move a transceiver to another participant: drop a stream once it has no track left.
+    stream.addEventListener('removetrack', () => {
+      if (stream.getTracks().length === 0) this.update({ remoteStreams: this.view.remoteStreams.filter((s) => s !== stream) });
+    });
+    const others = this.view.remoteStreams.filter((s) => s !== stream && s.id !== stream.id);
+    this.update({ remoteStreams: [...others, stream] });
+  }
+
+  /** The network changed or ICE dropped: ask the server for an offer with fresh ICE credentials. */
+  private requestIceRestart(): void {
+    const pc = this.pc;
+    if (!pc || this.restartingIce || !this.socket.connected || this.ended) return;
+    if (pc.connectionState === 'new' || pc.signalingState === 'closed') return;
+    this.restartingIce = true;
+    this.socket
+      .timeout(RESTART_ICE_TIMEOUT_MS)
+      .emitWithAck('restartIce')
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.restartingIce = false;
+      });
+  }
+
+  private stopWatchingNetwork(): void {
+    window.removeEventListener('online', this.onNetworkChange);
+    networkInformation()?.removeEventListener('change', this.onNetworkChange);
   }
 
   /** Opens the microphone once per session; later rejoins reuse it (or its failure). */
@@ -322,6 +409,7 @@ export class RoomSession {
     this.ended = true;
     this.attempt += 1;
     clearTimeout(this.delayedTimer);
+    this.stopWatchingNetwork();
     this.dropPeer();
     this.stopMicrophone();
     this.update({
@@ -339,7 +427,8 @@ export class RoomSession {
     const pc = this.pc;
     this.pc = null;
     pc?.close();
-    if (this.view.remoteStreams.length > 0) this.update({ remoteStreams: [] });
+    this.signaling = Promise.resolve();
+    if (this.view.remoteStreams.length > 0 || this.view.activeSpeakers.length > 0) this.update({ remoteStreams: [], activeSpeakers: [] });
   }
 
   private stopMicrophone(): void {
@@ -356,4 +445,9 @@ export class RoomSession {
     this.view = { ...this.view, ...patch };
     this.handlers.onView(this.view);
   }
+}
+
+/** navigator.connection where the browser has it (Chromium): its change event means a new network. */
+function networkInformation(): EventTarget | undefined {
+  return (navigator as Navigator & { connection?: EventTarget }).connection;
 }
