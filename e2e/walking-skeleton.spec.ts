@@ -57,6 +57,11 @@ test('English speech in one browser becomes Spanish captions in another, and onl
     await expect(speaker.getByTestId('remote-audio')).toHaveCount(0);
   });
 
+  await test.step('the page says which engines caption the speaker for this reader', async () => {
+    const alice = reader.getByTestId('participant').filter({ hasText: 'Alice' });
+    await expect(alice.getByTestId('participant-engine')).toHaveText('captions for you: pocketsphinx + apertium');
+  });
+
   await test.step('interim captions came first, and the final replaced them', async () => {
     const utteranceId = (await finalCaption.getAttribute('data-utterance-id'))!;
     const seen = (await sightings()).filter((s) => s.utteranceId === utteranceId);

@@ -62,6 +62,8 @@ export const participantSchema = z.strictObject({
 });
 export type Participant = z.infer<typeof participantSchema>;
 
+export const participantListSchema = z.array(participantSchema).max(10_000);
+
 export const captionKindSchema = z.enum(['interim', 'final']);
 export type CaptionKind = z.infer<typeof captionKindSchema>;
 

@@ -1,5 +1,5 @@
 import type { CSSProperties } from 'react';
-import { LANGUAGES, type Participant } from '@parley/protocol';
+import { LANGUAGES, type LanguageCode, type Participant, type RoomEngines } from '@parley/protocol';
 import { HeadphonesIcon, MicOffIcon } from './Icons';
 import { speakerHue } from './speakerHue';
 
@@ -8,9 +8,20 @@ interface Props {
   selfId: string | null;
   /** Who is speaking now (from the server's audio levels). */
   activeSpeakers: string[];
+  /** The language captions are shown in here, and the engines serving each pair. */
+  reads: LanguageCode;
+  engines: RoomEngines;
 }
 
-export function ParticipantList({ participants, selfId, activeSpeakers }: Props) {
+/** "pocketsphinx+apertium" → "pocketsphinx + apertium"; "none" and unknown pairs say so. */
+function engineLabel(engines: RoomEngines, from: LanguageCode, to: LanguageCode): string {
+  const name = engines[`${from}>${to}`];
+  if (name === undefined) return 'engines unknown';
+  if (name === 'none' || name.endsWith('+none')) return 'no captions available';
+  return name.replace(/\+/g, ' + ');
+}
+
+export function ParticipantList({ participants, selfId, activeSpeakers, reads, engines }: Props) {
   return (
     <section className="participants" aria-labelledby="participants-heading">
       <h2 id="participants-heading">
@@ -41,6 +52,11 @@ export function ParticipantList({ participants, selfId, activeSpeakers }: Props)
                 <span className="participant-langs">
                   speaks {LANGUAGES[p.speaks]} · reads {LANGUAGES[p.reads]}
                 </span>
+                {p.hasMic && p.id !== selfId ? (
+                  <span className="participant-engine" data-testid="participant-engine">
+                    captions for you: {engineLabel(engines, p.speaks, reads)}
+                  </span>
+                ) : null}
               </span>
               <ParticipantAudioState participant={p} speaking={activeSpeakers.includes(p.id)} />
             </li>

@@ -122,7 +122,13 @@ export function Room({ request, withMic, onJoined, onRejected, onLeave }: Props)
 
       <div className="room-body">
         <CaptionList captions={captions} selfId={view.peerId} reads={request.reads} />
-        <ParticipantList participants={view.participants} selfId={view.peerId} activeSpeakers={view.activeSpeakers} />
+        <ParticipantList
+          participants={view.participants}
+          selfId={view.peerId}
+          activeSpeakers={view.activeSpeakers}
+          reads={request.reads}
+          engines={view.engines}
+        />
       </div>
 
       {view.remoteStreams.map((stream) => (

@@ -1,12 +1,16 @@
 import { io, type Socket } from 'socket.io-client';
-import type {
-  Ack,
-  Caption,
-  ClientToServerEvents,
-  JoinReply,
-  JoinRequest,
-  Participant,
-  ServerToClientEvents,
+import {
+  captionSchema,
+  participantListSchema,
+  roomEnginesSchema,
+  type Ack,
+  type Caption,
+  type ClientToServerEvents,
+  type JoinReply,
+  type JoinRequest,
+  type Participant,
+  type RoomEngines,
+  type ServerToClientEvents,
 } from '@parley/protocol';
 import { iceGatheringComplete } from './ice';
 import { INSECURE_CONTEXT_MIC_MESSAGE, describeMicError } from './micErrors';
@@ -34,6 +38,8 @@ export interface SessionView {
   remoteStreams: MediaStream[];
   /** Participants speaking now, loudest first. */
   activeSpeakers: string[];
+  /** Which engines caption each language pair, "en>es" → "pocketsphinx+apertium". */
+  engines: RoomEngines;
 }
 
 export interface SessionHandlers {
@@ -77,6 +83,7 @@ export function initialSessionView(withMic: boolean): SessionView {
     captionsDelayed: false,
     remoteStreams: [],
     activeSpeakers: [],
+    engines: {},
   };
 }
 
@@ -112,9 +119,18 @@ export class RoomSession {
     this.socket.on('connect', () => void this.join());
     this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
     this.socket.on('connect_error', (error) => this.onConnectError(error));
-    this.socket.on('participants', (participants) => this.update({ participants }));
+    // What the server sends is checked like what it receives: a bad message is dropped, not shown.
+    this.socket.on('participants', (participants) => {
+      const parsed = participantListSchema.safeParse(participants);
+      if (parsed.success) this.update({ participants: parsed.data });
+    });
     this.socket.on('caption', (caption) => {
-      if (!this.closed) this.handlers.onCaption(caption);
+      const parsed = captionSchema.safeParse(caption);
+      if (parsed.success && !this.closed) this.handlers.onCaption(parsed.data);
+    });
+    this.socket.on('engines', (engines) => {
+      const parsed = roomEnginesSchema.safeParse(engines);
+      if (parsed.success) this.update({ engines: parsed.data });
     });
     this.socket.on('captionsDelayed', (notice) => this.onCaptionsDelayed(notice.backlog));
     this.socket.on('fatal', (error) => this.end(error.message));
