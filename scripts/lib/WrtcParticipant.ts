@@ -170,6 +170,8 @@ export class WrtcParticipant {
       await pc.setRemoteDescription({ type: 'offer', sdp });
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
+      // An ICE restart gathers new candidates, and the server takes none trickled: the answer carries them.
+      await gatheringComplete(pc);
       this.renegotiations += 1;
       ack({ description: { type: 'answer', sdp: pc.localDescription!.sdp } });
       this.syncRemoteTracks(pc);

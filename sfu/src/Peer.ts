@@ -320,14 +320,17 @@ export class Peer extends SafeEmitter<PeerEvents> {
     const assigned = this.reconcileTracks(pc);
     const iceRestart = this.iceRestartNeeded;
     this.iceRestartNeeded = false;
+    const iceRoles = pc.iceTransports.map((t) => t.connection.iceControlling);
     const offer = await pc.createOffer({ iceRestart });
     await pc.setLocalDescription(offer);
+    keepIceRoles(pc, iceRoles);
     await this.iceGatheringComplete(pc);
     const sdp = pc.localDescription?.sdp;
     if (this.closed || !sdp) return;
     const answerSdp = await channel(keepInactiveSectionsBundled(filterSdpCandidates(sdp, this.rtc.allowedCandidateIps)));
     if (this.closed) return;
     await pc.setRemoteDescription({ type: 'answer', sdp: answerSdp });
+    if (iceRestart) startConnectivityChecks(pc);
     for (const track of this.tracks) track.refreshNegotiated();
     for (const track of assigned) {
       const producer = track.producerId === undefined ? undefined : this.wanted.get(track.producerId);
@@ -375,5 +378,33 @@ export class Peer extends SafeEmitter<PeerEvents> {
         resolve();
       }
     });
+  }
+}
+
+/**
+ * werift makes the offerer ICE-controlling whenever it has no selected pair (after an ICE restart, or
+ * while the first checks still run), but the browser keeps the role it has had since the first
+ * negotiation: it offered, so it controls, unless a role conflict was already repaired the other
+ * way. Taking control here would make both sides controlling until another repair.
+ */
+function keepIceRoles(pc: RTCPeerConnection, controlling: boolean[]): void {
+  pc.iceTransports.forEach((transport, i) => {
+    const role = controlling[i];
+    if (role !== undefined) transport.connection.iceControlling = role;
+  });
+}
+
+/**
+ * werift starts connectivity checks on an answer only for a transport whose DTLS is not up yet. After
+ * an ICE restart on a live connection the new generation would then get no checks from our side and
+ * no selected pair, so media stays dropped, unless the browser's checks happen to land on a pair we
+ * already have. Starts them; DTLS (and with it SRTP) is left as it is.
+ */
+function startConnectivityChecks(pc: RTCPeerConnection): void {
+  for (const dtls of pc.dtlsTransports) {
+    const ice = dtls.iceTransport;
+    if (dtls.state !== 'connected' || ice.connection.nominated || ice.state === 'checking' || ice.state === 'connected') continue;
+    // A failure surfaces as connectionState "failed", which the recovery timer handles.
+    ice.start().catch(() => undefined);
   }
 }

@@ -24,3 +24,33 @@ export function iceGatheringComplete(pc: RTCPeerConnection, capMs: number): Prom
     }
   });
 }
+
+/**
+ * Resolves when the next ICE gathering has ended, or after `capMs`. Call it before the
+ * setLocalDescription that starts the gathering (an ICE restart): right after that call the state
+ * may still read "complete" from the previous gathering.
+ */
+export function nextIceGatheringEnd(pc: RTCPeerConnection, capMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, capMs);
+    const onStateChange = () => {
+      if (pc.iceGatheringState === 'complete') done();
+    };
+    const onCandidate = (event: RTCPeerConnectionIceEvent) => {
+      if (event.candidate === null) done();
+    };
+    pc.addEventListener('icegatheringstatechange', onStateChange);
+    pc.addEventListener('icecandidate', onCandidate);
+    function done(): void {
+      clearTimeout(timer);
+      pc.removeEventListener('icegatheringstatechange', onStateChange);
+      pc.removeEventListener('icecandidate', onCandidate);
+      resolve();
+    }
+  });
+}
+
+/** The session's first a=ice-ufrag; a new one in an offer means the offer restarts ICE. */
+export function iceUfrag(sdp: string | undefined): string | undefined {
+  return sdp && /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1];
+}

@@ -12,7 +12,7 @@ import {
   type RoomEngines,
   type ServerToClientEvents,
 } from '@parley/protocol';
-import { iceGatheringComplete } from './ice';
+import { iceGatheringComplete, iceUfrag, nextIceGatheringEnd } from './ice';
 import { INSECURE_CONTEXT_MIC_MESSAGE, describeMicError } from './micErrors';
 
 type ParleySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -289,8 +289,13 @@ export class RoomSession {
   private async answerServerOffer(pc: RTCPeerConnection | null, sdp: string, ack: (reply: unknown) => void): Promise<void> {
     if (!pc || pc !== this.pc || this.closed) return;
     try {
+      const restartsIce = iceUfrag(sdp) !== iceUfrag(pc.remoteDescription?.sdp);
       await pc.setRemoteDescription({ type: 'offer', sdp });
+      // An ICE restart gathers new candidates, and the server takes none trickled: the answer carries them.
+      const gathered = restartsIce ? nextIceGatheringEnd(pc, ICE_GATHER_CAP_MS) : undefined;
       await pc.setLocalDescription(await pc.createAnswer());
+      await gathered;
+      if (pc !== this.pc || this.closed) return;
       const answer = pc.localDescription?.sdp;
       if (!answer) throw new Error('the browser produced no answer');
       ack({ description: { type: 'answer', sdp: answer } });
