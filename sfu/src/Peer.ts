@@ -1,7 +1,7 @@
 import { SafeEmitter } from './SafeEmitter.js';
 import { RTCPeerConnection, RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
 import type { LanguageCode, Participant } from '@parley/protocol';
-import { AUDIO_LEVEL_URI, filterSdpCandidates, keepInactiveSectionsBundled, type RtcSettings } from './RtcSettings.js';
+import { AUDIO_LEVEL_URI, disableImplicitStun, filterSdpCandidates, keepInactiveSectionsBundled, type RtcSettings } from './RtcSettings.js';
 import { SignalingError } from './errors.js';
 import { checkOfferSdp } from './offerSdp.js';
 import { AudioProducer } from './AudioProducer.js';
@@ -186,6 +186,7 @@ export class Peer extends SafeEmitter<PeerEvents> {
         void pc.close();
         throw new SignalingError(`The offer could not be used: ${(error as Error).message}`, 400);
       }
+      disableImplicitStun(pc);
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
       await this.iceGatheringComplete(pc);

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadSfuConfig } from './config.js';
 import { Peer } from './Peer.js';
-import { keepInactiveSectionsBundled, rtcSettingsFromConfig } from './RtcSettings.js';
+import { disableImplicitStun, keepInactiveSectionsBundled, rtcSettingsFromConfig } from './RtcSettings.js';
 
 interface WrtcPc {
   addTransceiver(kind: string, init: { direction: string }): unknown;
@@ -78,5 +78,26 @@ describe('network settings take effect in werift', () => {
   it('leaves sections that are not inactive alone', () => {
     const sdp = 'v=0\r\nm=audio 0 UDP/TLS/RTP/SAVPF 111\r\na=sendonly\r\nm=audio 0 UDP/TLS/RTP/SAVPF 111\r\na=inactive\r\n';
     expect(keepInactiveSectionsBundled(sdp)).toBe('v=0\r\nm=audio 0 UDP/TLS/RTP/SAVPF 111\r\na=sendonly\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=inactive\r\n');
+  });
+});
+
+describe('disableImplicitStun', () => {
+  it('stops werift from asking a third-party STUN server for candidates', async () => {
+    const { RTCPeerConnection } = await import('werift');
+    const browser = new wrtc.RTCPeerConnection({ iceServers: [] });
+    browser.addTransceiver('audio', { direction: 'sendrecv' });
+    const offer = await browser.createOffer();
+    const pc = new RTCPeerConnection(rtcSettingsFromConfig(loadSfuConfig({})).peerConfig);
+    try {
+      await pc.setRemoteDescription(offer as { type: 'offer'; sdp: string });
+      const stunServers = () => pc.iceTransports.map((t) => (t.connection as unknown as { stunServer?: unknown }).stunServer);
+      expect(stunServers()[0]).toEqual(['stun.l.google.com', 19302]);
+      disableImplicitStun(pc);
+      expect(stunServers().length).toBeGreaterThan(0);
+      expect(stunServers().every((s) => s === undefined)).toBe(true);
+    } finally {
+      browser.close();
+      await pc.close();
+    }
   });
 });

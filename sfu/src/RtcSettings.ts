@@ -1,4 +1,4 @@
-import { RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, type PeerConfig } from 'werift';
+import { RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, type PeerConfig, type RTCPeerConnection } from 'werift';
 import type { SfuConfig } from './config.js';
 
 export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
@@ -69,4 +69,17 @@ export function keepInactiveSectionsBundled(sdp: string): string {
   return sections
     .map((section) => (/\r\na=inactive(\r\n|$)/.test(section) ? section.replace(/^\r\nm=(audio|video) 0 /, '\r\nm=$1 9 ') : section))
     .join('');
+}
+
+/**
+ * werift asks stun.l.google.com for a server-reflexive candidate whenever no STUN server is
+ * configured. A self-hosted SFU must not contact a third party (and where that host is
+ * unreachable, every answer waits for the timeout): its public address comes from
+ * RTC_ANNOUNCED_IP instead. Call after setRemoteDescription, which creates the ICE transports,
+ * and before setLocalDescription, which gathers.
+ */
+export function disableImplicitStun(pc: RTCPeerConnection): void {
+  for (const transport of pc.iceTransports) {
+    (transport.connection as { stunServer?: unknown }).stunServer = undefined;
+  }
 }
