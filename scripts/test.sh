@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== typecheck"; npm run typecheck --silent
 echo "== lint"; npm run lint --silent
-echo "== unit and integration tests"; npx vitest run
 echo "== web build"; npm run build:web --silent
+echo "== unit and integration tests"; npx vitest run
 echo "== end-to-end tests"; npx playwright test
