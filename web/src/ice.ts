@@ -5,24 +5,7 @@
  */
 export function iceGatheringComplete(pc: RTCPeerConnection, capMs: number): Promise<void> {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, capMs);
-    const onStateChange = () => {
-      if (pc.iceGatheringState === 'complete') done();
-    };
-    // Some browsers signal the end of gathering only with a null candidate.
-    const onCandidate = (event: RTCPeerConnectionIceEvent) => {
-      if (event.candidate === null) done();
-    };
-    pc.addEventListener('icegatheringstatechange', onStateChange);
-    pc.addEventListener('icecandidate', onCandidate);
-    function done(): void {
-      clearTimeout(timer);
-      pc.removeEventListener('icegatheringstatechange', onStateChange);
-      pc.removeEventListener('icecandidate', onCandidate);
-      resolve();
-    }
-  });
+  return nextIceGatheringEnd(pc, capMs);
 }
 
 /**
@@ -36,6 +19,7 @@ export function nextIceGatheringEnd(pc: RTCPeerConnection, capMs: number): Promi
     const onStateChange = () => {
       if (pc.iceGatheringState === 'complete') done();
     };
+    // Some browsers signal the end of gathering only with a null candidate.
     const onCandidate = (event: RTCPeerConnectionIceEvent) => {
       if (event.candidate === null) done();
     };
