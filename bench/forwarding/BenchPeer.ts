@@ -4,7 +4,7 @@ import { Encoder } from 'socket.io-parser';
 import { MarkerDetector } from './MarkerDetector.js';
 import { FRAME_SAMPLES, PERIOD_MS, SAMPLE_RATE_HZ, wallMs } from './markedSpeech.js';
 import { RosterSkippingDecoder } from './RosterSkippingDecoder.js';
-import { wrtc, type WrtcAudioSink, type WrtcAudioSource, type WrtcPeerConnection, type WrtcTrack } from './wrtc.js';
+import { wrtc, type WrtcAudioSink, type WrtcAudioSource, type WrtcPeerConnection, type WrtcTrack } from '../../scripts/lib/wrtc.js';
 
 export interface BenchPeerOptions {
   url: string;

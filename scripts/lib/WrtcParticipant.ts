@@ -1,37 +1,7 @@
-import { createRequire } from 'node:module';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, Caption, ClientToServerEvents, JoinReply, LanguageCode, Participant, ServerToClientEvents } from '@parley/protocol';
 import { RemoteAudioTrack } from './RemoteAudioTrack.js';
-
-// libwebrtc in Node: a real WebRTC endpoint for tests and benches (its types assume the DOM).
-interface WrtcTrack { id: string; enabled: boolean; stop(): void }
-interface WrtcAudioData { samples: Int16Array; sampleRate: number; bitsPerSample: number; channelCount: number; numberOfFrames: number }
-interface WrtcAudioSource { createTrack(): WrtcTrack; onData(data: WrtcAudioData): void }
-interface WrtcAudioSink { ondata: ((data: WrtcAudioData) => void) | null; stop(): void }
-interface WrtcTransceiver { mid: string | null; currentDirection: string | null; receiver: { track: WrtcTrack } }
-interface WrtcPeerConnection {
-  addTrack(track: WrtcTrack, ...streams: unknown[]): unknown;
-  addTransceiver(kind: string, init: { direction: string }): unknown;
-  getTransceivers(): WrtcTransceiver[];
-  getStats(): Promise<Map<string, { type: string; kind?: string; packetsReceived?: number }>>;
-  createOffer(options?: object): Promise<{ type: string; sdp: string }>;
-  createAnswer(): Promise<{ type: string; sdp: string }>;
-  setLocalDescription(d: { type: string; sdp: string }): Promise<void>;
-  setRemoteDescription(d: { type: string; sdp: string }): Promise<void>;
-  localDescription: { sdp: string } | null;
-  iceGatheringState: string;
-  connectionState: string;
-  onicegatheringstatechange: (() => void) | null;
-  onconnectionstatechange: (() => void) | null;
-  ontrack: ((event: { track: WrtcTrack; streams: { id: string }[]; transceiver?: WrtcTransceiver }) => void) | null;
-  close(): void;
-}
-interface Wrtc {
-  RTCPeerConnection: new (config: object) => WrtcPeerConnection;
-  MediaStream: new () => unknown;
-  nonstandard: { RTCAudioSource: new () => WrtcAudioSource; RTCAudioSink: new (track: WrtcTrack) => WrtcAudioSink };
-}
-const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as Wrtc;
+import { wrtc, type WrtcAudioSink, type WrtcAudioSource, type WrtcPeerConnection, type WrtcTrack } from './wrtc.js';
 
 export const FRAME_SAMPLES_48K = 480;
 

@@ -1,16 +1,19 @@
 import { createRequire } from 'node:module';
 
-// The parts of @roamhq/wrtc (libwebrtc in Node) the bench uses; its own types assume the DOM.
-export interface WrtcTrack { id: string; stop(): void }
+// @roamhq/wrtc is libwebrtc in Node, a real WebRTC endpoint for tests and benches. Its own type
+// declarations assume the DOM library, so the parts Parley's tools use are typed here.
+export interface WrtcTrack { id: string; enabled: boolean; stop(): void }
 export interface WrtcAudioData { samples: Int16Array; sampleRate: number; bitsPerSample: number; channelCount: number; numberOfFrames: number }
 export interface WrtcAudioSource { createTrack(): WrtcTrack; onData(data: WrtcAudioData): void }
 export interface WrtcAudioSink { ondata: ((data: WrtcAudioData) => void) | null; stop(): void }
+export interface WrtcTransceiver { mid: string | null; currentDirection: string | null; receiver: { track: WrtcTrack } }
 export interface WrtcStats { type: string; kind?: string; packetsReceived?: number; packetsLost?: number; packetsSent?: number }
 export interface WrtcPeerConnection {
   addTrack(track: WrtcTrack, ...streams: unknown[]): unknown;
   addTransceiver(kind: string, init: { direction: string }): unknown;
+  getTransceivers(): WrtcTransceiver[];
   getStats(): Promise<Map<string, WrtcStats>>;
-  createOffer(): Promise<{ type: string; sdp: string }>;
+  createOffer(options?: object): Promise<{ type: string; sdp: string }>;
   createAnswer(): Promise<{ type: string; sdp: string }>;
   setLocalDescription(d: { type: string; sdp: string }): Promise<void>;
   setRemoteDescription(d: { type: string; sdp: string }): Promise<void>;
@@ -19,7 +22,7 @@ export interface WrtcPeerConnection {
   connectionState: string;
   onicegatheringstatechange: (() => void) | null;
   onconnectionstatechange: (() => void) | null;
-  ontrack: ((event: { track: WrtcTrack }) => void) | null;
+  ontrack: ((event: { track: WrtcTrack; streams: { id: string }[]; transceiver?: WrtcTransceiver }) => void) | null;
   close(): void;
 }
 export interface Wrtc {
