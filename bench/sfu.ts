@@ -41,7 +41,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ChildProcess } from '../scripts/lib/ChildProcess.js';
-import { freePort, httpOk, portOpen, waitFor } from '../scripts/lib/freePort.js';
+import { freePort, portOpen, waitFor } from '../scripts/lib/freePort.js';
+import { redisServerArgs, startSfuProcess } from '../scripts/lib/services.js';
 import { BenchClient } from './forwarding/BenchClient.js';
 import type { Sample } from './forwarding/clientMessages.js';
 import { PERIOD_MS } from './forwarding/markedSpeech.js';
@@ -132,31 +133,17 @@ try {
   const redis = new ChildProcess({
     name: 'redis',
     command: 'redis-server',
-    args: ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    args: redisServerArgs(redisPort),
     logFile: `${LOG_DIR}/redis.log`,
   });
   services.push(redis);
   await waitFor('redis', () => portOpen(redisPort), 15_000, () => redis.deathReason);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const sfu = new ChildProcess({
-    name: 'sfu',
-    command: process.execPath,
-    args: ['--import', 'tsx', 'sfu/src/main.ts'],
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      GATEWAY_PORT: String(port),
-      HOST: '127.0.0.1',
-      RTC_LISTEN_IP: '127.0.0.1',
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      MAX_PARTICIPANTS_PER_ROOM: String(Math.max(...STEPS) + 10),
-      LOG_LEVEL: 'warn',
-    },
+  const { sfu, url } = await startSfuProcess({
+    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    env: { MAX_PARTICIPANTS_PER_ROOM: String(Math.max(...STEPS) + 10) },
     logFile: `${LOG_DIR}/sfu.log`,
   });
   services.push(sfu);
-  await waitFor('sfu', () => httpOk(`${url}/readyz`), 60_000, () => sfu.deathReason);
   const sfuPid = sfu.pid!;
 
   const publisher = new BenchClient('publisher', `${LOG_DIR}/publisher.log`);

@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { ChildProcess } from './lib/ChildProcess.js';
 import { freePort, httpOk, portOpen, waitFor } from './lib/freePort.js';
+import { redisServerArgs } from './lib/services.js';
 
 /** Real Redis and apertium-apy for the unit tests, on free loopback ports, stopped afterwards. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -9,7 +10,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const redis = new ChildProcess({
     name: 'redis',
     command: 'redis-server',
-    args: ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    args: redisServerArgs(redisPort),
   });
   const apy = new ChildProcess({ name: 'apertium', command: 'apertium-apy', args: ['-p', String(apyPort), '/usr/share/apertium/modes'] });
   const apertiumUrl = `http://127.0.0.1:${apyPort}`;

@@ -4,7 +4,7 @@ import { Encoder } from 'socket.io-parser';
 import { MarkerDetector } from './MarkerDetector.js';
 import { FRAME_SAMPLES, PERIOD_MS, SAMPLE_RATE_HZ, wallMs } from './markedSpeech.js';
 import { RosterSkippingDecoder } from './RosterSkippingDecoder.js';
-import { wrtc, type WrtcAudioSink, type WrtcAudioSource, type WrtcPeerConnection, type WrtcTrack } from '../../scripts/lib/wrtc.js';
+import { iceGatheringComplete, wrtc, type WrtcAudioSink, type WrtcAudioSource, type WrtcPeerConnection, type WrtcTrack } from '../../scripts/lib/wrtc.js';
 
 export interface BenchPeerOptions {
   url: string;
@@ -95,7 +95,7 @@ export class BenchPeer {
       connected.catch(() => undefined);
       const exchange = (async () => {
         await this.pc.setLocalDescription(await this.pc.createOffer());
-        await gatheringComplete(this.pc);
+        await iceGatheringComplete(this.pc);
         const sdp = this.pc.localDescription!.sdp;
         const reply = await this.request<Ack<{ description: { type: string; sdp: string } }>>((ack) =>
           this.socket.emit('offer', { description: { type: 'offer', sdp } }, ack),
@@ -145,7 +145,7 @@ export class BenchPeer {
     try {
       await this.pc.setRemoteDescription({ type: 'offer', sdp });
       await this.pc.setLocalDescription(await this.pc.createAnswer());
-      await gatheringComplete(this.pc);
+      await iceGatheringComplete(this.pc);
       ack({ description: { type: 'answer', sdp: this.pc.localDescription!.sdp } });
     } catch (error) {
       ack({ error: (error as Error).message });
@@ -210,16 +210,4 @@ export class BenchPeer {
     this.pc.close();
     this.socket.disconnect();
   }
-}
-
-function gatheringComplete(pc: WrtcPeerConnection): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (pc.iceGatheringState === 'complete') return resolve();
-    const timer = setTimeout(resolve, 3_000);
-    pc.onicegatheringstatechange = () => {
-      if (pc.iceGatheringState !== 'complete') return;
-      clearTimeout(timer);
-      resolve();
-    };
-  });
 }

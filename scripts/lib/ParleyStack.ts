@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { ChildProcess } from './ChildProcess.js';
 import { freePort, httpOk, waitFor } from './freePort.js';
+import { redisServerArgs } from './services.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const APERTIUM_MODES_DIR = '/usr/share/apertium/modes';
@@ -92,7 +93,7 @@ export class ParleyStack {
       return;
     }
     const port = await freePort();
-    const redis = this.spawn('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    const redis = this.spawn('redis', 'redis-server', redisServerArgs(port));
     this.redisUrl = `redis://127.0.0.1:${port}`;
     const client = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     try {

@@ -1,7 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, Caption, ClientToServerEvents, JoinReply, LanguageCode, Participant, ServerToClientEvents } from '@parley/protocol';
 import { RemoteAudioTrack } from './RemoteAudioTrack.js';
-import { wrtc, type WrtcAudioSink, type WrtcAudioSource, type WrtcPeerConnection, type WrtcTrack } from './wrtc.js';
+import { iceGatheringComplete, wrtc, type WrtcAudioSink, type WrtcAudioSource, type WrtcPeerConnection, type WrtcTrack } from './wrtc.js';
 
 export const FRAME_SAMPLES_48K = 480;
 
@@ -105,7 +105,7 @@ export class WrtcParticipant {
     const firstExchange = (async () => {
       const offer = await pc.createOffer();
       await pc.setLocalDescription(offer);
-      await gatheringComplete(pc);
+      await iceGatheringComplete(pc);
       const reply = await new Promise<Ack<{ description: { type: string; sdp: string } }>>((resolve) =>
         this.socket.emit('offer', { description: { type: 'offer', sdp: pc.localDescription!.sdp } }, resolve),
       );
@@ -141,7 +141,7 @@ export class WrtcParticipant {
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
       // An ICE restart gathers new candidates, and the server takes none trickled: the answer carries them.
-      await gatheringComplete(pc);
+      await iceGatheringComplete(pc);
       this.renegotiations += 1;
       ack({ description: { type: 'answer', sdp: pc.localDescription!.sdp } });
       this.syncRemoteTracks(pc);
@@ -303,17 +303,4 @@ export class WrtcParticipant {
     this.pc?.close();
     this.socket.disconnect();
   }
-}
-
-function gatheringComplete(pc: WrtcPeerConnection): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (pc.iceGatheringState === 'complete') return resolve();
-    const timer = setTimeout(resolve, 3_000);
-    pc.onicegatheringstatechange = () => {
-      if (pc.iceGatheringState === 'complete') {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-  });
 }

@@ -32,3 +32,19 @@ export interface Wrtc {
 }
 
 export const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as Wrtc;
+
+/**
+ * Resolves once the connection has gathered its candidates, or after `capMs`: the sfu takes no
+ * trickled candidates, so an offer or answer must carry them all.
+ */
+export function iceGatheringComplete(pc: Pick<WrtcPeerConnection, 'iceGatheringState' | 'onicegatheringstatechange'>, capMs = 3_000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    const timer = setTimeout(resolve, capMs);
+    pc.onicegatheringstatechange = () => {
+      if (pc.iceGatheringState !== 'complete') return;
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+}

@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ChildProcess } from '../../scripts/lib/ChildProcess.js';
-import { freePort, httpOk, waitFor } from '../../scripts/lib/freePort.js';
+import type { ChildProcess } from '../../scripts/lib/ChildProcess.js';
+import { httpOk } from '../../scripts/lib/freePort.js';
+import { startSfuProcess } from '../../scripts/lib/services.js';
 import { WrtcParticipant } from '../../scripts/lib/WrtcParticipant.js';
+import { iceGatheringComplete, wrtc } from '../../scripts/lib/wrtc.js';
 import { outcomeAllowed, type Step, type StepResult } from './fuzz/FuzzConnection.js';
 import { runFloodLane, runLane, type LaneContext } from './fuzz/lanes.js';
 import { rawFrameCases, runRawFrameCase } from './fuzz/rawFrames.js';
 import { SeededRandom } from './fuzz/SeededRandom.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_101);
 const HOSTILE_INPUTS = Number(process.env.FUZZ_INPUTS ?? 10_000);
 /**
@@ -21,38 +20,14 @@ const HOSTILE_INPUTS = Number(process.env.FUZZ_INPUTS ?? 10_000);
 const CONCURRENT_LANES = 160;
 const FLOOD_LANES = 6;
 
-interface WrtcOfferer {
-  addTrack(track: unknown, stream: unknown): void;
-  createOffer(): Promise<{ type: string; sdp: string }>;
-  setLocalDescription(d: { type: string; sdp: string }): Promise<void>;
-  localDescription: { sdp: string } | null;
-  iceGatheringState: string;
-  onicegatheringstatechange: (() => void) | null;
-  close(): void;
-}
-interface WrtcModule {
-  RTCPeerConnection: new (config: object) => WrtcOfferer;
-  MediaStream: new () => unknown;
-  nonstandard: { RTCAudioSource: new () => { createTrack(): { stop(): void } } };
-}
-
 /** A microphone offer exactly as libwebrtc makes it, ICE candidates included. */
 async function realOfferSdp(): Promise<string> {
-  const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as WrtcModule;
   const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
   const track = new wrtc.nonstandard.RTCAudioSource().createTrack();
   try {
     pc.addTrack(track, new wrtc.MediaStream());
     await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((resolve) => {
-      if (pc.iceGatheringState === 'complete') return resolve();
-      const timer = setTimeout(resolve, 3_000);
-      pc.onicegatheringstatechange = () => {
-        if (pc.iceGatheringState !== 'complete') return;
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    await iceGatheringComplete(pc);
     return pc.localDescription!.sdp;
   } finally {
     track.stop();
@@ -139,24 +114,9 @@ describe('signaling under hostile input (sfu as a child process)', () => {
   let inFlightAtDeath: string[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    sfu = new ChildProcess({
-      name: 'sfu',
-      command: process.execPath,
-      args: ['--import', 'tsx', 'sfu/src/main.ts'],
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        GATEWAY_PORT: String(port),
-        HOST: '127.0.0.1',
-        REDIS_URL: `${inject('redisUrl')}/7`,
-        RTC_LISTEN_IP: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-      },
-    });
+    const [started, sdp] = await Promise.all([startSfuProcess({ redisUrl: `${inject('redisUrl')}/7`, readyTimeoutMs: 30_000 }), realOfferSdp()]);
+    ({ sfu, url } = started);
     void sfu.waitForExit().then(() => (inFlightAtDeath = [...inFlight]));
-    const [sdp] = await Promise.all([realOfferSdp(), waitFor('sfu', () => httpOk(`${url}/readyz`), 30_000, () => sfu.deathReason)]);
     realSdp = sdp;
   });
 

@@ -1,0 +1,47 @@
+import { fileURLToPath } from 'node:url';
+import { ChildProcess } from './ChildProcess.js';
+import { freePort, httpOk, waitFor } from './freePort.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** redis-server as Parley runs it on one machine: loopback only, queues kept in memory only. */
+export function redisServerArgs(port: number): string[] {
+  return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+}
+
+export interface SfuProcessOptions {
+  redisUrl: string;
+  /** Added to the sfu's environment (limits, LOG_LEVEL…). */
+  env?: NodeJS.ProcessEnv;
+  logFile?: string;
+  readyTimeoutMs?: number;
+}
+
+/** The sfu alone as a child process on a free loopback port, resolved once /readyz answers. */
+export async function startSfuProcess(options: SfuProcessOptions): Promise<{ sfu: ChildProcess; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const sfu = new ChildProcess({
+    name: 'sfu',
+    command: process.execPath,
+    args: ['--import', 'tsx', 'sfu/src/main.ts'],
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      GATEWAY_PORT: String(port),
+      HOST: '127.0.0.1',
+      RTC_LISTEN_IP: '127.0.0.1',
+      REDIS_URL: options.redisUrl,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+    logFile: options.logFile,
+  });
+  try {
+    await waitFor('sfu', () => httpOk(`${url}/readyz`), options.readyTimeoutMs ?? 60_000, () => sfu.deathReason);
+  } catch (error) {
+    await sfu.stop();
+    throw error;
+  }
+  return { sfu, url };
+}
