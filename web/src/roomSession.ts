@@ -183,12 +183,7 @@ export class RoomSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.ended = true;
-    this.attempt += 1;
-    clearTimeout(this.delayedTimer);
-    this.stopWatchingNetwork();
-    this.dropPeer();
-    this.stopMicrophone();
+    this.releaseMedia();
     const socket = this.socket;
     socket.off();
     if (socket.connected) {
@@ -427,15 +422,20 @@ export class RoomSession {
     this.update({ connection: 'failed', problem, canRetry });
   }
 
-  /** The server gave up on this session; staying connected would only retry into the same error. */
-  private end(message: string): void {
-    if (this.ended) return;
+  /** Ends the session's media for good: in-flight joins give up, the connection and microphone go. */
+  private releaseMedia(): void {
     this.ended = true;
     this.attempt += 1;
     clearTimeout(this.delayedTimer);
     this.stopWatchingNetwork();
     this.dropPeer();
     this.stopMicrophone();
+  }
+
+  /** The server gave up on this session; staying connected would only retry into the same error. */
+  private end(message: string): void {
+    if (this.ended) return;
+    this.releaseMedia();
     this.update({
       connection: 'failed',
       problem: message,

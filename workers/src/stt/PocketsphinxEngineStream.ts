@@ -25,10 +25,7 @@ export class PocketsphinxEngineStream extends SerialSttStream {
   }
 
   write(pcm: Int16Array): Promise<void> {
-    if (!(pcm instanceof Int16Array)) {
-      return Promise.reject(new TypeError('SttStream.write(pcm): pcm must be an Int16Array of 16 kHz mono samples'));
-    }
-    const refusal = this.refusal('write');
+    const refusal = this.writeRefusal(pcm);
     if (refusal) return Promise.reject(refusal);
     if (pcm.length === 0) return this.enqueue('write', async () => {});
     // The write may wait behind others, and the caller is free to reuse its buffer meanwhile.

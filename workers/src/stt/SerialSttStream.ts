@@ -23,6 +23,12 @@ export abstract class SerialSttStream implements SttStream {
     return undefined;
   }
 
+  /** Why write(pcm) may not run: a wrong argument, or the stream's state. */
+  protected writeRefusal(pcm: unknown): Error | undefined {
+    if (!(pcm instanceof Int16Array)) return new TypeError('SttStream.write(pcm): pcm must be an Int16Array of 16 kHz mono samples');
+    return this.refusal('write');
+  }
+
   /** Runs `op` after every call queued before it; a close in between rejects it instead. */
   protected enqueue<T>(method: string, op: () => Promise<T>): Promise<T> {
     const run = this.tail.then(() => {

@@ -45,10 +45,7 @@ export class WhisperEngineStream extends SerialSttStream {
   }
 
   write(pcm: Int16Array): Promise<void> {
-    if (!(pcm instanceof Int16Array)) {
-      return Promise.reject(new TypeError('SttStream.write(pcm): pcm must be an Int16Array of 16 kHz mono samples'));
-    }
-    const refusal = this.refusal('write');
+    const refusal = this.writeRefusal(pcm);
     if (refusal) return Promise.reject(refusal);
     this.append(pcm);
     return Promise.resolve();
