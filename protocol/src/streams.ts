@@ -15,13 +15,18 @@ export const REDIS_KEYS = {
   mtJobs: 'parley:mt:jobs',
   /** Finished captions, fanned out to every sfu node. */
   captions: 'parley:captions',
+  /**
+   * Every final caption with all its translations, one entry per utterance, written by the mt
+   * worker before it acks the job; the transcript writer stores them (consumer group `transcript`).
+   */
+  transcript: 'parley:transcript',
   /** Entries that failed repeatedly, with the reason. */
   deadLetter: 'parley:dead',
   /** Hash "src>tgt" → engines that make its captions ("whisper+marian"), written by stt workers at start. */
   engines: 'parley:engines',
 } as const;
 
-export const CONSUMER_GROUPS = { stt: 'stt', mt: 'mt' } as const;
+export const CONSUMER_GROUPS = { stt: 'stt', mt: 'mt', transcript: 'transcript' } as const;
 
 /** Redis gives back flat [field, value, field, value…] arrays; turn them into a record. */
 export function fieldsToRecord(fields: readonly (string | Buffer)[]): Record<string, string | Buffer> {
@@ -79,9 +84,54 @@ export const mtJobSchema = z.object({
   targetLangs: asLanguages,
   text: asString.pipe(z.string().max(4_000)),
   sttEngine: asString,
+  /** When the utterance's speech started (wall clock); 0 from writers that do not know. */
+  startedAtMs: asNumber.default(0),
   audioEndAtMs: asNumber,
 });
 export type MtJob = z.infer<typeof mtJobSchema>;
+
+/** One final caption with every translation made of it, for the kept transcript. */
+export const transcriptEntrySchema = z.object({
+  utteranceId: asString.pipe(utteranceIdSchema),
+  room: asString.pipe(roomIdSchema),
+  speakerId: asString,
+  speakerName: asString,
+  /** The final's sequence number: a repeat of the same utterance with a higher one replaces it. */
+  seq: asInt,
+  srcLang: asString.pipe(languageCodeSchema),
+  text: asString.pipe(z.string().max(4_000)),
+  /** JSON object language → translated text (empty when nobody read another language). */
+  translations: asString.pipe(
+    z.string().transform((s, ctx) => {
+      try {
+        return z.partialRecord(languageCodeSchema, z.string().max(4_000)).parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'translations must be a JSON object of language → text' });
+        return z.NEVER;
+      }
+    }),
+  ),
+  sttEngine: asString,
+  /** "apertium", "marian"… per target language, as JSON; empty object with no translations. */
+  mtEngines: asString.pipe(
+    z.string().transform((s, ctx) => {
+      try {
+        return z.partialRecord(languageCodeSchema, z.string().max(64)).parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'mtEngines must be a JSON object of language → engine' });
+        return z.NEVER;
+      }
+    }),
+  ),
+  startedAtMs: asNumber,
+  audioEndAtMs: asNumber,
+});
+export type TranscriptEntry = z.infer<typeof transcriptEntrySchema>;
+
+/** Fields for XADD of a transcript entry (the reader is transcriptEntrySchema). */
+export function transcriptEntryFields(entry: TranscriptEntry): (string | Buffer)[] {
+  return recordToFields({ ...entry, translations: JSON.stringify(entry.translations), mtEngines: JSON.stringify(entry.mtEngines) });
+}
 
 /** Flatten a record for XADD; arrays become comma lists, booleans 0/1. */
 export function recordToFields(record: Record<string, string | number | boolean | Buffer | readonly string[]>): (string | Buffer)[] {

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { captionSchema, type Caption } from '@parley/protocol';
-import { CONSUMER_GROUPS, REDIS_KEYS, recordToFields } from '@parley/protocol/streams';
+import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, recordToFields, transcriptEntrySchema } from '@parley/protocol/streams';
 import { ApertiumEngine } from './ApertiumEngine.js';
 import { MtWorker } from './MtWorker.js';
 
@@ -33,7 +33,7 @@ describe('MtWorker (real Redis, real apertium-apy)', () => {
 
   beforeAll(async () => {
     redis = new Redis(inject('redisUrl'), { db: 1 });
-    await redis.del(REDIS_KEYS.mtJobs, REDIS_KEYS.deadLetter);
+    await redis.del(REDIS_KEYS.mtJobs, REDIS_KEYS.deadLetter, REDIS_KEYS.transcript);
     subscriber = redis.duplicate();
     subscriber.on('message', (_channel: string, message: string) => received.push(captionSchema.parse(JSON.parse(message))));
     await subscriber.subscribe(REDIS_KEYS.captions);
@@ -61,6 +61,20 @@ describe('MtWorker (real Redis, real apertium-apy)', () => {
     await until(() => worker.translated >= 1);
     const pending = (await redis.xpending(REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt)) as [number, ...unknown[]];
     expect(pending[0]).toBe(0);
+  });
+
+  it('writes every final, with its translations, to the transcript stream; interims never', async () => {
+    await redis.xadd(REDIS_KEYS.mtJobs, '*', ...job({ utteranceId: 'peer-4', kind: 'interim', seq: 1 }));
+    await redis.xadd(REDIS_KEYS.mtJobs, '*', ...job({ utteranceId: 'peer-4', seq: 2, startedAtMs: 123 }));
+    // Nobody reads another language: no translation, but the final is still kept.
+    await redis.xadd(REDIS_KEYS.mtJobs, '*', ...job({ utteranceId: 'peer-5', targetLangs: [], text: 'hello there' }));
+    await until(() => worker.transcribed >= 2);
+    const entries = (await redis.xrange(REDIS_KEYS.transcript, '-', '+')).map(([, fields]) => transcriptEntrySchema.parse(fieldsToRecord(fields)));
+    const four = entries.filter((e) => e.utteranceId === 'peer-4');
+    expect(four).toHaveLength(1);
+    expect(four[0]).toMatchObject({ seq: 2, srcLang: 'en', startedAtMs: 123, sttEngine: 'pocketsphinx', mtEngines: { es: 'apertium' } });
+    expect(four[0]!.translations.es).toMatch(/amable/);
+    expect(entries.find((e) => e.utteranceId === 'peer-5')).toMatchObject({ text: 'hello there', translations: {}, mtEngines: {} });
   });
 
   it('sets a malformed job aside in the dead-letter stream and keeps working', async () => {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, mtJobSchema, type MtJob } from '@parley/protocol/streams';
+import type { LanguageCode } from '@parley/protocol';
+import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, mtJobSchema, transcriptEntryFields, type MtJob } from '@parley/protocol/streams';
 import { CaptionPublisher } from '../CaptionPublisher.js';
 import { autoClaim, ensureConsumerGroup, readGroup, type StreamEntry } from '../redisStreams.js';
 import { MtError, type MtEngine } from './MtEngine.js';
@@ -22,6 +23,8 @@ export class MtWorker {
   private loop: Promise<void> | undefined;
   private closed = false;
   translated = 0;
+  /** Finals written to the transcript stream. */
+  transcribed = 0;
 
   constructor(private readonly options: MtWorkerOptions) {
     this.reader = options.redis.duplicate();
@@ -78,11 +81,15 @@ export class MtWorker {
 
   private async translateAndPublish(job: MtJob): Promise<void> {
     const { engine } = this.options;
+    const translations: Partial<Record<LanguageCode, string>> = {};
+    const mtEngines: Partial<Record<LanguageCode, string>> = {};
     await Promise.all(
       job.targetLangs
         .filter((lang) => lang !== job.srcLang)
         .map(async (lang) => {
           const text = job.text ? await engine.translate(job.text, job.srcLang, lang) : '';
+          translations[lang] = text;
+          mtEngines[lang] = engine.nameFor?.(job.srcLang, lang) ?? engine.name;
           await this.captions.publish({
             room: job.room,
             utteranceId: job.utteranceId,
@@ -100,6 +107,28 @@ export class MtWorker {
           this.translated += 1;
         }),
     );
+    if (job.kind !== 'final' || !job.text) return;
+    // Written before the job is acked: a worker that dies here leaves the job to be redone, and the
+    // transcript writer keeps one row per utterance however often it arrives.
+    await this.options.redis.xadd(
+      REDIS_KEYS.transcript,
+      '*',
+      ...transcriptEntryFields({
+        utteranceId: job.utteranceId,
+        room: job.room,
+        speakerId: job.speakerId,
+        speakerName: job.speakerName,
+        seq: job.seq,
+        srcLang: job.srcLang,
+        text: job.text,
+        translations,
+        sttEngine: job.sttEngine,
+        mtEngines,
+        startedAtMs: job.startedAtMs,
+        audioEndAtMs: job.audioEndAtMs,
+      }),
+    );
+    this.transcribed += 1;
   }
 
   private async deadLetter(entryId: string, reason: string): Promise<void> {

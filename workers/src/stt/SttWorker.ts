@@ -155,7 +155,7 @@ export class SttWorker {
     }
   }
 
-  /** Publishes the source-language caption and queues translations for the other languages. */
+  /** Publishes the source-language caption and queues translations (and every final, for the transcript). */
   private async output(assignment: SttAssignment, recognised: RecognisedText): Promise<void> {
     const { redis, engine } = this.options;
     if (recognised.kind === 'final') this.finals += 1;
@@ -177,7 +177,8 @@ export class SttWorker {
       });
     }
     const targets: LanguageCode[] = assignment.targetLangs.filter((l) => l !== assignment.srcLang);
-    if (!targets.length) return;
+    // Finals always go on: the mt worker writes each one, translated or not, to the kept transcript.
+    if (!targets.length && recognised.kind === 'interim') return;
     if (recognised.kind === 'interim' && (await consumerGroupLag(redis, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt)) > this.options.maxQueueDepth) return;
     await redis.xadd(
       REDIS_KEYS.mtJobs,
@@ -196,6 +197,7 @@ export class SttWorker {
         targetLangs: targets,
         text: recognised.text,
         sttEngine: engine.name,
+        startedAtMs: assignment.startedAtMs,
         audioEndAtMs: recognised.audioEndAtMs,
       }),
     );
