@@ -51,6 +51,8 @@ export interface StreamConsumerOptions<T> {
   blockMs?: number;
   /** What an entry is, for messages: "assignment", "mt job". */
   what?: string;
+  /** Names one entry in dead-letter reasons, e.g. "utterance spk-7". */
+  describe?: (value: T) => string;
   /** Commands written atomically with the acknowledgement (e.g. deleting data the entry owned). */
   onAck?: (multi: ChainableCommander, delivery: Delivery<T>) => void;
 }
@@ -172,7 +174,7 @@ export class StreamConsumer<T> {
     }
     // Delivered too often without finishing: its consumers keep dying on it (a poison entry).
     if (takenOver && deliveries > this.maxDeliveries) {
-      await this.deadLetter(id, `${this.options.what ?? 'entry'} was delivered ${deliveries} times without finishing`);
+      await this.deadLetter(id, `${this.options.what ?? 'entry'} was delivered ${deliveries} times without finishing`, parsed.value);
       return;
     }
     if (takenOver) log.info({ stream: stream.key, entry: id, deliveries }, 'took over an entry from a stalled consumer');
@@ -202,16 +204,17 @@ export class StreamConsumer<T> {
     if (this.closed || !delivery.held) return;
     const message = error instanceof Error ? error.message : String(error);
     try {
-      if ((error as { retryable?: unknown }).retryable === false) await this.deadLetter(delivery.id, message);
-      else if (delivery.deliveries >= this.maxDeliveries) await this.deadLetter(delivery.id, `failed ${delivery.deliveries} times; last: ${message}`);
+      if ((error as { retryable?: unknown }).retryable === false) await this.deadLetter(delivery.id, message, delivery.value);
+      else if (delivery.deliveries >= this.maxDeliveries) await this.deadLetter(delivery.id, `failed ${delivery.deliveries} times; last: ${message}`, delivery.value);
       else log.warn({ err: message, stream: stream.key, entry: delivery.id, deliveries: delivery.deliveries }, 'handling failed; it will be retried after the lease');
     } catch (writeError) {
       log.error({ err: (writeError as Error).message, stream: stream.key, entry: delivery.id }, 'could not set a failed entry aside; it stays pending');
     }
   }
 
-  private async deadLetter(id: string, reason: string): Promise<void> {
-    const { redis, stream, group, log } = this.options;
+  private async deadLetter(id: string, why: string, value?: T): Promise<void> {
+    const { redis, stream, group, log, describe } = this.options;
+    const reason = value !== undefined && describe ? `${describe(value)}: ${why}` : why;
     log.warn({ stream: stream.key, entry: id, reason }, 'moved an entry to the dead-letter stream');
     const multi = redis.multi();
     STREAMS.deadLetter.addTo(multi, { stream: stream.key, entry: id, reason });

@@ -1,10 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LanguageCode } from '@parley/protocol';
-import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, mtJobSchema, transcriptEntryFields, type MtJob } from '@parley/protocol/streams';
+import { CONSUMER_GROUPS, STREAMS, StreamConsumer, type MtJob } from '@parley/protocol/streams';
 import { CaptionPublisher } from '../CaptionPublisher.js';
-import { autoClaim, ensureConsumerGroup, readGroup, type StreamEntry } from '../redisStreams.js';
-import { MtError, type MtEngine } from './MtEngine.js';
+import type { MtEngine } from './MtEngine.js';
 
 export interface MtWorkerOptions {
   redis: Redis;
@@ -18,65 +17,31 @@ export interface MtWorkerOptions {
 
 /** Translates recognised text into each language its room reads and publishes the captions. */
 export class MtWorker {
-  private readonly reader: Redis;
+  private readonly consumer: StreamConsumer<MtJob>;
   private readonly captions: CaptionPublisher;
-  private loop: Promise<void> | undefined;
-  private closed = false;
   translated = 0;
   /** Finals written to the transcript stream. */
   transcribed = 0;
 
   constructor(private readonly options: MtWorkerOptions) {
-    this.reader = options.redis.duplicate();
     this.captions = new CaptionPublisher(options.redis);
+    // One job at a time, in stream order: an utterance's revisions reach readers in the order they were made.
+    this.consumer = new StreamConsumer<MtJob>({
+      redis: options.redis,
+      stream: STREAMS.mtJobs,
+      group: CONSUMER_GROUPS.mt,
+      consumer: options.consumer,
+      leaseMs: options.claimIdleMs ?? 15_000,
+      maxDeliveries: options.maxDeliveries ?? 3,
+      log: options.log,
+      what: 'mt job',
+      describe: (job) => `utterance ${job.utteranceId} (${job.kind} ${job.seq})`,
+      handle: (delivery) => this.translateAndPublish(delivery.value),
+    });
   }
 
   async start(): Promise<void> {
-    await ensureConsumerGroup(this.options.redis, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt);
-    this.loop = this.run();
-  }
-
-  private async run(): Promise<void> {
-    const { redis, consumer, log } = this.options;
-    const claimIdleMs = this.options.claimIdleMs ?? 15_000;
-    let lastClaimAtMs = 0;
-    while (!this.closed) {
-      let entries: StreamEntry[] = [];
-      try {
-        if (Date.now() - lastClaimAtMs > claimIdleMs / 2) {
-          lastClaimAtMs = Date.now();
-          entries = await autoClaim(redis, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt, consumer, claimIdleMs, 10);
-        }
-        if (!entries.length) entries = await readGroup(this.reader, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt, consumer, 10, 1_000);
-      } catch (error) {
-        if (this.closed) return;
-        log.warn({ err: (error as Error).message }, 'reading mt jobs failed; retrying');
-        await new Promise((r) => setTimeout(r, 500));
-        continue;
-      }
-      for (const [id, fields] of entries) await this.handle(id, fields);
-    }
-  }
-
-  private async handle(id: string, fields: (string | Buffer)[]): Promise<void> {
-    const { redis, log } = this.options;
-    const parsed = mtJobSchema.safeParse(fieldsToRecord(fields));
-    if (!parsed.success) {
-      await this.deadLetter(id, `malformed mt job: ${parsed.error.issues[0]?.message}`);
-      return;
-    }
-    try {
-      await this.translateAndPublish(parsed.data);
-      await redis.xack(REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt, id);
-    } catch (error) {
-      if (error instanceof MtError && !error.retryable) {
-        await this.deadLetter(id, error.message);
-        return;
-      }
-      const pending = (await redis.xpending(REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt, id, id, 1)) as [string, string, number, number][];
-      if ((pending[0]?.[3] ?? 0) >= (this.options.maxDeliveries ?? 3)) await this.deadLetter(id, (error as Error).message);
-      else log.warn({ err: (error as Error).message, entry: id }, 'translation failed; it will be retried');
-    }
+    await this.consumer.start();
   }
 
   private async translateAndPublish(job: MtJob): Promise<void> {
@@ -110,41 +75,25 @@ export class MtWorker {
     if (job.kind !== 'final' || !job.text) return;
     // Written before the job is acked: a worker that dies here leaves the job to be redone, and the
     // transcript writer keeps one row per utterance however often it arrives.
-    await this.options.redis.xadd(
-      REDIS_KEYS.transcript,
-      '*',
-      ...transcriptEntryFields({
-        utteranceId: job.utteranceId,
-        room: job.room,
-        speakerId: job.speakerId,
-        speakerName: job.speakerName,
-        seq: job.seq,
-        srcLang: job.srcLang,
-        text: job.text,
-        translations,
-        sttEngine: job.sttEngine,
-        mtEngines,
-        startedAtMs: job.startedAtMs,
-        audioEndAtMs: job.audioEndAtMs,
-      }),
-    );
+    await STREAMS.transcript.add(this.options.redis, {
+      utteranceId: job.utteranceId,
+      room: job.room,
+      speakerId: job.speakerId,
+      speakerName: job.speakerName,
+      seq: job.seq,
+      srcLang: job.srcLang,
+      text: job.text,
+      translations,
+      sttEngine: job.sttEngine,
+      mtEngines,
+      startedAtMs: job.startedAtMs,
+      audioEndAtMs: job.audioEndAtMs,
+    });
     this.transcribed += 1;
-  }
-
-  private async deadLetter(entryId: string, reason: string): Promise<void> {
-    this.options.log.warn({ entry: entryId, reason }, 'moved an mt job to the dead-letter stream');
-    await this.options.redis
-      .multi()
-      .xadd(REDIS_KEYS.deadLetter, 'MAXLEN', '~', 10_000, '*', 'stream', REDIS_KEYS.mtJobs, 'entry', entryId, 'reason', reason)
-      .xack(REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt, entryId)
-      .exec();
   }
 
   /** Idempotent; jobs in flight stay pending and are claimed by another worker. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.reader.disconnect();
-    await this.loop?.catch(() => {});
+    await this.consumer.close();
   }
 }
