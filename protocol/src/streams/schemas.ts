@@ -24,8 +24,8 @@ export const REDIS_KEYS = {
   deadLetter: 'parley:dead',
   /** Hash "src>tgt" → engines that make its captions ("whisper+marian"), written by stt workers at start. */
   engines: 'parley:engines',
-  /** Hash "room/speakerId" → what the sfu's audio pipeline saw of that speaker (speakerAudioStatsSchema). */
-  speakerAudioStats: 'parley:audio:stats',
+  /** What the sfu's audio pipeline saw of one speaker (JSON of speakerAudioStatsSchema), kept a while after they leave. */
+  speakerAudioStats: (room: string, speakerId: string) => `parley:audio:stats:${room}:${speakerId}`,
 } as const;
 
 export const CONSUMER_GROUPS = { stt: 'stt', mt: 'mt', transcript: 'transcript' } as const;
