@@ -1,8 +1,30 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { freePort } from './lib/freePort.js';
+
+/** Every process whose parent chain leads to `root`, from /proc. */
+function descendantsOf(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  const found: number[] = [];
+  let frontier = [root];
+  while (frontier.length) {
+    const children = [...parentOf].filter(([, parent]) => frontier.includes(parent)).map(([pid]) => pid);
+    found.push(...children);
+    frontier = children;
+  }
+  return found;
+}
 
 /** Running, not merely a zombie waiting to be reaped. */
 function alive(pid: number): boolean {
@@ -15,11 +37,13 @@ function alive(pid: number): boolean {
 }
 
 describe('the start command (scripts/start.ts, what `npm start` runs after setup)', () => {
-  it('starts every service, serves the app, prints the address, and stops everything on Ctrl-C', async () => {
+  it('starts every service, serves the app, prints the address, and Ctrl-C to the process group leaves no process behind', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       env: { ...process.env, GATEWAY_PORT: String(port), HOST: '127.0.0.1', REDIS_URL: '', APERTIUM_URL: '', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, as a terminal gives a command: Ctrl-C goes to every process in it.
+      detached: true,
     });
     const output: string[] = [];
     const ready = new Promise<string>((resolve, reject) => {
@@ -44,10 +68,22 @@ describe('the start command (scripts/start.ts, what `npm start` runs after setup
     expect(commands.join('\n')).toMatch(/apertium-apy/);
     expect(commands.filter((c) => c.includes('main.ts'))).toHaveLength(3);
 
+    // Every descendant, however deep (apertium-apy's translation pipelines, tsx's node…).
+    const descendants = descendantsOf(child.pid!);
+    expect(descendants.length).toBeGreaterThanOrEqual(children.length);
+    const describe = (pid: number) => {
+      try {
+        return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')}`;
+      } catch {
+        return `${pid}: (gone)`;
+      }
+    };
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
+    process.kill(-child.pid!, 'SIGINT');
     expect(await exited).toBe(0);
-    const survivors = children.filter(alive).map((pid) => `${pid}: ${commands[children.indexOf(pid)]}`);
+    // Give stragglers a moment: a process still running after that has been left behind.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const survivors = descendants.filter(alive).map(describe);
     expect(survivors).toEqual([]);
   }, 120_000);
 });
