@@ -58,7 +58,9 @@ describe('MtWorker (real Redis, real apertium-apy)', () => {
     const caption = received.find((c) => c.utteranceId === 'peer-1')!;
     expect(caption).toMatchObject({ lang: 'es', sourceLang: 'en', kind: 'final', seq: 3, engine: 'pocketsphinx+apertium' });
     expect(caption.text).toMatch(/amable/);
-    await until(() => worker.translated >= 1);
+    // Acknowledged once the caption and the transcript entry are written.
+    const deadline = Date.now() + 10_000;
+    while (((await redis.xpending(REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt)) as [number])[0] !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const pending = (await redis.xpending(REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt)) as [number, ...unknown[]];
     expect(pending[0]).toBe(0);
   });
