@@ -21,7 +21,7 @@ export interface SpeechClip {
 /** A recording converted by sox; `rawInput` describes headerless 16 kHz files. */
 function pcm(path: string, rateHz: number, rawInput: boolean): Int16Array {
   const input = rawInput ? ['-t', 'raw', '-r', '16000', '-e', 'signed-integer', '-b', '16', '-c', '1', '-L', path] : [path];
-  const raw = execFileSync('sox', [...input, '-t', 'raw', '-r', String(rateHz), '-c', '1', '-b', '16', '-e', 'signed-integer', '-L', '-'], { maxBuffer: 64 * 1024 * 1024 });
+  const raw = execFileSync('sox', ['-V1', ...input, '-t', 'raw', '-r', String(rateHz), '-c', '1', '-b', '16', '-e', 'signed-integer', '-L', '-'], { maxBuffer: 64 * 1024 * 1024 });
   return new Int16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
 }
 

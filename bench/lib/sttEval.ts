@@ -5,6 +5,9 @@
  * word errors over all reference words, after the caption clean-up on both sides (captionWordErrors).
  */
 import { ParleyStack } from '../../scripts/lib/ParleyStack.js';
+import type { EndpointingOptions } from '../../sfu/src/audio/EndpointPolicy.js';
+import { SileroVad } from '../../sfu/src/audio/SileroVad.js';
+import { SpeakerAudioPipeline } from '../../sfu/src/audio/SpeakerAudioPipeline.js';
 import { WrtcParticipant } from '../../scripts/lib/WrtcParticipant.js';
 import { PocketsphinxEngine } from '../../workers/src/stt/PocketsphinxEngine.js';
 import { captionWordErrors, comparableWordCount } from '../../workers/src/stt/wer.js';
@@ -38,6 +41,53 @@ export async function fileWer(clips: SpeechClip[]): Promise<WerResult> {
     const texts: string[] = [];
     for (const clip of clips) texts.push(await recogniseStreaming(engine, clip.samples16k));
     return summarise(clips, texts);
+  } finally {
+    await engine.close();
+  }
+}
+
+/**
+ * The sfu's VAD and endpointing run here on the recordings (no transport), and each utterance they
+ * cut is decoded as the worker decodes it. Deterministic, so it shows what an endpointing setting
+ * does to recognition apart from the variation WebRTC brings from run to run.
+ */
+export async function segmentedWer(clips: SpeechClip[], endpointing: EndpointingOptions): Promise<WerResult & { utterances: number }> {
+  const vad = await SileroVad.load();
+  const engine = await PocketsphinxEngine.create({ poolSize: 1 });
+  let utterances = 0;
+  try {
+    const texts: string[] = [];
+    for (const clip of clips) {
+      const pipeline = new SpeakerAudioPipeline({ vad, endpointing, pauseHintSeconds: 0.2, stallTimeoutSeconds: 0 });
+      const cut: Int16Array[][] = [];
+      pipeline.on('utteranceStart', () => cut.push([]));
+      pipeline.on('chunk', (chunk) => cut.at(-1)!.push(new Int16Array(chunk.pcm.buffer.slice(chunk.pcm.byteOffset, chunk.pcm.byteOffset + chunk.pcm.length))));
+      const audio = new Int16Array(clip.samples16k.length + 3 * 16_000);
+      audio.set(clip.samples16k, 8_000);
+      for (let i = 0; i < audio.length; i += 512) {
+        pipeline.pushPcm16k(audio.subarray(i, i + 512));
+        // As in real time, VAD keeps up: a backlog would be skipped as a stalled process's is.
+        if ((i / 512) % 16 === 15) await pipeline.drain();
+      }
+      await pipeline.flush();
+      pipeline.close();
+      const parts: string[] = [];
+      for (const chunks of cut.filter((c) => c.length)) {
+        utterances += 1;
+        const stream = engine.open('en');
+        try {
+          for (const chunk of chunks) {
+            await stream.write(chunk);
+            await stream.partial();
+          }
+          parts.push(await stream.finish());
+        } finally {
+          stream.close();
+        }
+      }
+      texts.push(parts.join(' '));
+    }
+    return { ...summarise(clips, texts), utterances };
   } finally {
     await engine.close();
   }
