@@ -126,6 +126,8 @@ export class UtteranceSegmenter extends SafeEmitter<UtteranceSegmenterEvents> {
   /** Silence that ends the utterance, decided when the current pause began. */
   private requiredSilenceSamples = 0;
   private pauseHinted = false;
+  /** Frames in a row VAD did not call speech: a pause may be starting, though not yet silence. */
+  private quietFrames = 0;
   /** Frames near the length cap, where the utterance may be cut; chunks wait until it is. */
   private readonly nearCap: { end: number; silent: boolean; speech: boolean; level: number }[] = [];
 
@@ -234,14 +236,19 @@ export class UtteranceSegmenter extends SafeEmitter<UtteranceSegmenterEvents> {
 
     const isSpeech = probability >= this.speechProbability;
     const silent = probability < this.silenceProbability;
-    if (isSpeech) this.speechFrames += 1;
+    if (isSpeech) {
+      this.speechFrames += 1;
+      this.quietFrames = 0;
+      this.pauseHinted = false;
+    } else {
+      this.quietFrames += 1;
+    }
     if (silent) {
       this.silentFrames += 1;
       // Decided once per pause, from the phrase as it stood when the speaker stopped.
       if (this.silentFrames === 1) this.requiredSilenceSamples = Math.round(this.endpoint.requiredSilenceSeconds() * SEGMENTER_SAMPLE_RATE);
     } else {
       this.silentFrames = 0;
-      this.pauseHinted = false;
       this.voicedEnd = this.classifiedEnd;
       this.endpoint.voicedFrame(levelDb(this.buffer, frameStart - this.bufferStart, frameStart - this.bufferStart + SEGMENTER_FRAME_SAMPLES), SEGMENTER_FRAME_SAMPLES / SEGMENTER_SAMPLE_RATE, isSpeech);
     }
@@ -260,8 +267,8 @@ export class UtteranceSegmenter extends SafeEmitter<UtteranceSegmenterEvents> {
       return;
     }
     if (!this.confirmed) return;
-    const pausedFor = this.silentFrames * SEGMENTER_FRAME_SAMPLES;
-    if (this.pauseHintSamples > 0 && !this.pauseHinted && pausedFor >= this.pauseHintSamples && this.requiredSilenceSamples > pausedFor) {
+    // The hint needs only frames that are not speech: it costs one decode if the speaker goes on.
+    if (this.pauseHintSamples > 0 && !this.pauseHinted && this.quietFrames * SEGMENTER_FRAME_SAMPLES >= this.pauseHintSamples) {
       this.pauseHinted = true;
       this.emitReadyChunks();
       this.emitChunk(this.emittableEnd() - this.chunkStart, false, true);
@@ -330,6 +337,7 @@ export class UtteranceSegmenter extends SafeEmitter<UtteranceSegmenterEvents> {
     this.silentFrames = 0;
     this.onsetFrames = 0;
     this.pauseHinted = false;
+    this.quietFrames = 0;
     this.nearCap.length = 0;
     this.endpoint.reset();
     this.confirmed = speechFrames * SEGMENTER_FRAME_SAMPLES >= this.minSpeechSamples;
