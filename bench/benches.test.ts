@@ -33,7 +33,7 @@ describe('caption benches (smoke runs)', () => {
     const { measurements, summary } = await runLatencyBench({ clips: [tuningClip], repeats: 1, stack });
     expect(summary.n).toBe(1);
     expect(measurements[0]!.text).not.toBe('');
-    expect(Object.keys(summary)).toEqual(['p50_ms', 'p95_ms', 'complete_p50_ms', 'complete_p95_ms', 'first_interim_p50_ms', 'n']);
+    expect(Object.keys(summary)).toEqual(expect.arrayContaining(['p50_ms', 'p95_ms', 'complete_p50_ms', 'complete_p95_ms', 'first_interim_p50_ms']));
     for (const value of [summary.p50_ms, summary.complete_p50_ms, summary.first_interim_p50_ms]) expect(Number.isFinite(value)).toBe(true);
     // The complete caption is the final at the latest.
     expect(summary.complete_p50_ms).toBeLessThanOrEqual(summary.p50_ms);

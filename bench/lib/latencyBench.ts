@@ -19,6 +19,8 @@ export interface LatencyMeasurement {
   /** Undefined when no caption before the final had all its words (then the final is complete: completeMs = finalMs). */
   completeMs: number;
   firstInterimMs: number | undefined;
+  /** Of finalMs, the time until the sfu cut the final's audio (VAD, endpointing, transport); the rest is decoding, translation and delivery. */
+  endpointMs: number;
   sourceText: string;
   text: string;
 }
@@ -29,6 +31,9 @@ export interface LatencySummary {
   complete_p50_ms: number;
   complete_p95_ms: number;
   first_interim_p50_ms: number;
+  /** speech end → the sfu cuts the final's audio; then → caption arrives. */
+  endpoint_p50_ms: number;
+  after_endpoint_p50_ms: number;
   n: number;
 }
 
@@ -82,6 +87,8 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<{ m
             finalMs: arrived(last) - speechEndMs,
             completeMs: arrived(complete) - speechEndMs,
             firstInterimMs: first ? arrived(first) - speechStartMs : undefined,
+            // audioEndAtMs is the sfu's clock, this process's too: one machine.
+            endpointMs: last.audioEndAtMs - speechEndMs,
             sourceText: finals.map((c) => c.sourceText).join(' | '),
             text: finals.map((c) => c.text).join(' | '),
           };
@@ -106,6 +113,8 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<{ m
       complete_p50_ms: percentile(completes, 50),
       complete_p95_ms: percentile(completes, 95),
       first_interim_p50_ms: percentile(firsts, 50),
+      endpoint_p50_ms: percentile(sortedCopy(measurements.map((m) => m.endpointMs)), 50),
+      after_endpoint_p50_ms: percentile(sortedCopy(measurements.map((m) => m.finalMs - m.endpointMs)), 50),
       n: measurements.length,
     },
   };

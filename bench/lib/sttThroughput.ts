@@ -6,7 +6,7 @@
  * pinned to one core while a busy loop holds the other, as on a box that also runs the sfu.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { CONSUMER_GROUPS, REDIS_KEYS, STREAMS, utteranceAudioStream } from '@parley/protocol/streams';
@@ -73,6 +73,7 @@ export async function workerSpeakersPerCore(options: WorkerThroughputOptions): P
   const pin = (core: number, command: string, args: string[]): [string, string[]] => (options.busyOtherCore ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
   let redis: Redis | undefined;
   let busy: ReturnType<typeof spawn> | undefined;
+  if (options.logDir) mkdirSync(options.logDir, { recursive: true });
   try {
     const redisPort = await freePort();
     spawnChild('redis', 'redis-server', redisServerArgs(redisPort));
