@@ -45,45 +45,54 @@ describe('the start command (scripts/start.ts, what `npm start` runs after setup
       // Its own process group, as a terminal gives a command: Ctrl-C goes to every process in it.
       detached: true,
     });
-    const output: string[] = [];
-    const ready = new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        output.push(line);
-        if (line.includes('Parley is running')) resolve(line);
+    try {
+      const output: string[] = [];
+      const ready = new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).on('line', (line) => {
+          output.push(line);
+          if (line.includes('Parley is running')) resolve(line);
+        });
+        child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+        child.once('exit', (code) => reject(new Error(`start exited early (${code}):\n${output.join('\n')}`)));
       });
-      child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-      child.once('exit', (code) => reject(new Error(`start exited early (${code}):\n${output.join('\n')}`)));
-    });
-    const banner = await ready;
-    expect(banner).toContain(`http://localhost:${port}`);
+      const banner = await ready;
+      expect(banner).toContain(`http://localhost:${port}`);
 
-    const page = await fetch(`http://127.0.0.1:${port}/r/some-room`);
-    expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<div id="root">');
-    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      const page = await fetch(`http://127.0.0.1:${port}/r/some-room`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="root">');
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
 
-    const children = execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
-    const commands = children.map((pid) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }));
-    expect(commands.join('\n')).toMatch(/redis-server/);
-    expect(commands.join('\n')).toMatch(/apertium-apy/);
-    expect(commands.filter((c) => c.includes('main.ts'))).toHaveLength(3);
+      const children = execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+      const commands = children.map((pid) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }));
+      expect(commands.join('\n')).toMatch(/redis-server/);
+      expect(commands.join('\n')).toMatch(/apertium-apy/);
+      expect(commands.filter((c) => c.includes('main.ts'))).toHaveLength(3);
 
-    // Every descendant, however deep (apertium-apy's translation pipelines, tsx's node…).
-    const descendants = descendantsOf(child.pid!);
-    expect(descendants.length).toBeGreaterThanOrEqual(children.length);
-    const describe = (pid: number) => {
+      // Every descendant, however deep (apertium-apy's translation pipelines, tsx's node…).
+      const descendants = descendantsOf(child.pid!);
+      expect(descendants.length).toBeGreaterThanOrEqual(children.length);
+      const describe = (pid: number) => {
+        try {
+          return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')}`;
+        } catch {
+          return `${pid}: (gone)`;
+        }
+      };
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await exited).toBe(0);
+      // Give stragglers a moment: a process still running after that has been left behind.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const survivors = descendants.filter(alive).map(describe);
+      expect(survivors).toEqual([]);
+    } finally {
+      // A failed check above must not leave the whole stack running in its own group.
       try {
-        return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')}`;
+        process.kill(-child.pid!, 'SIGKILL');
       } catch {
-        return `${pid}: (gone)`;
+        // Already gone, as it should be.
       }
-    };
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid!, 'SIGINT');
-    expect(await exited).toBe(0);
-    // Give stragglers a moment: a process still running after that has been left behind.
-    await new Promise((r) => setTimeout(r, 1_000));
-    const survivors = descendants.filter(alive).map(describe);
-    expect(survivors).toEqual([]);
+    }
   }, 120_000);
 });
