@@ -86,6 +86,7 @@ export class SfuServer {
       pool,
       maxParticipants: this.config.MAX_PARTICIPANTS_PER_ROOM,
       consumersPerWorker: this.config.MEDIA_CONSUMERS_PER_WORKER,
+      iceConsentTimeoutSeconds: this.config.RTC_ICE_CONSENT_TIMEOUT_SECONDS,
       log: this.log,
     });
     this.rooms = rooms;

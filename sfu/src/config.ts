@@ -32,6 +32,8 @@ export const sfuConfigSchema = z
     RTC_ANNOUNCED_IP: ip.optional(),
     /** Passive ICE-TCP candidates on the same ports, for networks that block UDP. */
     RTC_ICE_TCP: bool.default(true),
+    /** A client that stops answering ICE consent checks this long loses its connection (RFC 7675). */
+    RTC_ICE_CONSENT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
     TURN_URLS: csv.optional(),
     TURN_SECRET: z.string().min(16).optional(),
     WEB_DIST_DIR: z.string().optional(),

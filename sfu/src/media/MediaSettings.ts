@@ -12,6 +12,7 @@ export interface MediaSettings {
   /** Media process i listens on firstPort + i; undefined: ports the OS picks. */
   firstPort: number | undefined;
   consumersPerWorker: number;
+  iceConsentTimeoutSeconds: number;
 }
 
 /** Opus only: Parley carries speech. In-band FEC rides out a lost packet without a retransmission. */
@@ -35,6 +36,7 @@ export function mediaSettingsFromConfig(config: SfuConfig): MediaSettings {
     iceTcp: config.RTC_ICE_TCP,
     firstPort: config.RTC_MIN_PORT,
     consumersPerWorker: config.MEDIA_CONSUMERS_PER_WORKER,
+    iceConsentTimeoutSeconds: config.RTC_ICE_CONSENT_TIMEOUT_SECONDS,
   };
 }
 

@@ -21,6 +21,7 @@ export interface RoomMediaOptions {
   pool: MediaWorkerPool;
   /** Consumers one router carries before listeners go to a router on another media process. */
   consumersPerWorker: number;
+  iceConsentTimeoutSeconds?: number;
   onListenerError?: (error: unknown, event: string) => void;
 }
 
@@ -100,6 +101,7 @@ export class RoomMedia extends SafeEmitter<RoomMediaEvents> {
       preferUdp: true,
       // Speech: a few tens of kbit/s per stream; no need to probe for more.
       initialAvailableOutgoingBitrate: 300_000,
+      ...(this.options.iceConsentTimeoutSeconds ? { iceConsentTimeout: this.options.iceConsentTimeoutSeconds } : {}),
     });
   }
 

@@ -11,6 +11,7 @@ export interface RoomOptions {
   maxParticipants: number;
   pool: MediaWorkerPool;
   consumersPerWorker: number;
+  iceConsentTimeoutSeconds?: number;
   log: Logger;
 }
 
@@ -127,6 +128,7 @@ export class Room extends SafeEmitter<RoomEvents> {
     const media = await RoomMedia.create({
       pool: this.options.pool,
       consumersPerWorker: this.options.consumersPerWorker,
+      iceConsentTimeoutSeconds: this.options.iceConsentTimeoutSeconds,
       onListenerError: (error, event) => this.options.log.error({ err: error, event, room: this.id }, 'room media listener failed'),
     }).catch((error: unknown) => {
       this.media = undefined;

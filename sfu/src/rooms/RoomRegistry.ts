@@ -9,6 +9,7 @@ export interface RoomRegistryOptions {
   pool: MediaWorkerPool;
   maxParticipants: number;
   consumersPerWorker: number;
+  iceConsentTimeoutSeconds?: number;
   log: Logger;
 }
 
@@ -23,8 +24,8 @@ export class RoomRegistry {
     if (this.closed) throw new Error('room registry is closed');
     let room = this.rooms.get(id);
     if (room && !room.isClosed) return room;
-    const { io, pool, maxParticipants, consumersPerWorker, log } = this.options;
-    room = new Room({ id, maxParticipants, pool, consumersPerWorker, log });
+    const { io, pool, maxParticipants, consumersPerWorker, iceConsentTimeoutSeconds, log } = this.options;
+    room = new Room({ id, maxParticipants, pool, consumersPerWorker, iceConsentTimeoutSeconds, log });
     this.rooms.set(id, room);
     const created = room;
     created.on('participants', (participants) => {
