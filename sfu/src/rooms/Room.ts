@@ -138,6 +138,7 @@ export class Room extends SafeEmitter<RoomEvents> {
       media.close();
       throw new SignalingError('This room has closed; join again.', 409);
     }
+    this.options.log.info({ room: this.id, mediaPid: media.primary.worker.worker.pid, mediaWorker: media.primary.worker.index }, 'room media ready');
     media.on('volumes', (producerIds) => this.onVolumes(producerIds));
     media.on('lost', () => this.onMediaLost());
     return media;
