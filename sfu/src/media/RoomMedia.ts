@@ -68,6 +68,11 @@ export class RoomMedia extends SafeEmitter<RoomMediaEvents> {
     return 1 + this.extra.length;
   }
 
+  /** Every router of the room, the first one first. */
+  get slots(): readonly RouterSlot[] {
+    return [this.primary, ...this.extra];
+  }
+
   get rtpCapabilities(): types.RtpCapabilities {
     return this.primary.router.rtpCapabilities;
   }
