@@ -28,7 +28,8 @@ for _, g in ipairs(groups) do
     pending = info['pending']
   end
 end
-if not last then return {0, 0, '', 0, 0} end
+-- No group yet: the workers create it at the stream's start, so every entry is waiting for it.
+if not last then last, pending = '0-0', 0 end
 local cap = tonumber(ARGV[2])
 local lag, oldest, from = 0, '', '(' .. last
 while lag < cap do
@@ -46,7 +47,11 @@ return {lag, pending, oldest, tonumber(now[1]), tonumber(now[2])}
 /** Beyond this many waiting entries the exact figure no longer changes a scaling decision. */
 export const DEFAULT_BACKLOG_COUNT_CAP = 100_000;
 
-/** The backlog of `group` on `stream`; zeros when the stream or the group does not exist yet. */
+/**
+ * The backlog of `group` on `stream`: zeros when the stream does not exist; every entry when the
+ * group does not exist yet (workers create it reading from the start), so work queued while no
+ * worker of that kind runs is still seen.
+ */
 export async function streamBacklog(redis: Redis, stream: string, group: string, cap = DEFAULT_BACKLOG_COUNT_CAP): Promise<StreamBacklog> {
   const [lag, pending, oldestId, nowSeconds, nowMicros] = (await redis.eval(COUNT_BACKLOG_SCRIPT, 1, stream, group, cap)) as [number, number, string, number, number];
   const nowMs = nowSeconds * 1_000 + Math.floor(nowMicros / 1_000);
