@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { validateKubernetesObject } from './lib/kubernetesModels.js';
+import { unknownFields, validateKubernetesObject } from './lib/kubernetesModels.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const INFRA = join(ROOT, 'infra');
@@ -157,6 +157,10 @@ describe('Kubernetes manifests', () => {
     }
   });
 
+  it('no object has a field its schema does not know (a misspelt field is ignored by a cluster)', () => {
+    expect(unknownFields(k8sObjects().map(({ file, object }) => ({ name: `${file}: ${object.kind} ${object.metadata.name}`, object })))).toEqual([]);
+  });
+
   it('the validation rejects what a cluster would reject', () => {
     const deployment = workloads().find(({ object }) => object.kind === 'Deployment')!.object;
     const broken = structuredClone(deployment) as unknown as { spec: { replicas: unknown; template: PodTemplate } };
@@ -166,6 +170,9 @@ describe('Kubernetes manifests', () => {
     noPort.spec.template.spec.containers[0]!.readinessProbe = { httpGet: { path: '/readyz' } };
     expect(() => validateKubernetesObject(noPort as never)).toThrow(/must have required property '?port'?/);
     expect(() => validateKubernetesObject({ apiVersion: 'example.org/v1', kind: 'Gizmo' })).toThrow(/no schema here for example\.org\/v1\/Gizmo/);
+    const misspelt = structuredClone(deployment) as unknown as { spec: { template: PodTemplate } };
+    (misspelt.spec.template.spec.containers[0] as Record<string, unknown>).readinesProbe = { httpGet: { path: '/readyz', port: 1 } };
+    expect(unknownFields([{ name: 'misspelt', object: misspelt as never }])).toEqual([expect.stringMatching(/^misspelt: .*readinesProbe.* does not exist in type 'IContainer'/)]);
   });
 
   it('kustomization.yaml lists every manifest but the Secret templates, and only files that exist', () => {
