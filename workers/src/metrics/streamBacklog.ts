@@ -14,7 +14,8 @@ export interface StreamBacklog {
  * Counts the entries after the group's last-delivered-id instead of trusting XINFO GROUPS `lag`:
  * Redis 7.0 keeps reporting entries that XTRIM removed before the group read them (and reports no
  * lag at all after an XDEL), so the figure an autoscaler reads must be counted. Pages of 1,000
- * inside the script keep its memory bounded; the count stops at `cap`.
+ * inside the script keep its memory bounded; the count stops at `cap` (a caller that only asks
+ * "more than N?" passes N + 1 and reads at most that many).
  */
 const COUNT_BACKLOG_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, '', 0, 0} end
@@ -33,11 +34,12 @@ if not last then last, pending = '0-0', 0 end
 local cap = tonumber(ARGV[2])
 local lag, oldest, from = 0, '', '(' .. last
 while lag < cap do
-  local page = redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', 1000)
+  local want = math.min(1000, cap - lag)
+  local page = redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', want)
   if #page == 0 then break end
   if oldest == '' then oldest = page[1][1] end
   lag = lag + #page
-  if #page < 1000 then break end
+  if #page < want then break end
   from = '(' .. page[#page][1]
 end
 local now = redis.call('TIME')

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LanguageCode } from '@parley/protocol';
-import { CONSUMER_GROUPS, REDIS_KEYS, consumerGroupLag, fieldsToRecord, recordToFields, sttAssignmentSchema, type SttAssignment } from '@parley/protocol/streams';
+import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, recordToFields, sttAssignmentSchema, type SttAssignment } from '@parley/protocol/streams';
 import { CaptionPublisher } from '../CaptionPublisher.js';
+import { streamBacklog } from '../metrics/streamBacklog.js';
 import type { WorkerMetrics } from '../metrics/WorkerMetrics.js';
 import { autoClaim, ensureConsumerGroup, readGroup, type StreamEntry } from '../redisStreams.js';
 import type { SttEngine } from './SttEngine.js';
@@ -185,7 +186,8 @@ export class SttWorker {
     const targets: LanguageCode[] = assignment.targetLangs.filter((l) => l !== assignment.srcLang);
     // Finals always go on: the mt worker writes each one, translated or not, to the kept transcript.
     if (!targets.length && recognised.kind === 'interim') return;
-    if (recognised.kind === 'interim' && (await consumerGroupLag(redis, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt)) > this.options.maxQueueDepth) {
+    // Counted, not Redis' reported lag (wrong once the stream is trimmed); stops counting past the limit.
+    if (recognised.kind === 'interim' && (await streamBacklog(redis, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt, this.options.maxQueueDepth + 1)).lag > this.options.maxQueueDepth) {
       this.options.metrics?.interimShed('mt_backlog');
       return;
     }
