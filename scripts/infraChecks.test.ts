@@ -148,6 +148,37 @@ describe('Docker Compose files', () => {
   });
 });
 
+describe('Dockerfiles', () => {
+  const dockerfiles = filesUnder(join(INFRA, 'docker'), (n) => n.endsWith('.Dockerfile'));
+
+  it('copy only files that exist, from stages defined before, and run as an unprivileged user', () => {
+    expect(dockerfiles.map((f) => basename(f)).sort()).toEqual(['mt.Dockerfile', 'sfu.Dockerfile', 'stt.Dockerfile']);
+    for (const file of dockerfiles) {
+      const name = relative(ROOT, file);
+      const lines = readFileSync(file, 'utf8').replace(/\\\n/g, ' ').split('\n');
+      const stages: string[] = [];
+      let user: string | undefined;
+      for (const line of lines) {
+        const from = line.match(/^FROM \S+ AS (\S+)$/);
+        if (from) {
+          expect(stages, `${name}: stage ${from[1]} defined twice`).not.toContain(from[1]);
+          stages.push(from[1]!);
+          user = undefined;
+        }
+        const copy = line.match(/^COPY (--from=(\S+) )?(.+) \S+$/);
+        if (copy?.[2]) {
+          // Another stage, or an image reference (which has a tag or a registry path).
+          expect(stages.includes(copy[2]) || /[:/]/.test(copy[2]), `${name}: COPY --from=${copy[2]}`).toBe(true);
+        } else if (copy) {
+          for (const source of copy[3]!.split(/\s+/)) expect(existsSync(join(ROOT, source)), `${name}: COPY ${source}`).toBe(true);
+        }
+        user = line.match(/^USER (\S+)/)?.[1] ?? user;
+        if (line.startsWith('CMD ')) expect(user, `${name}: stage ${stages.at(-1)} runs as root`).toMatch(/^(node|1000)$/);
+      }
+    }
+  });
+});
+
 describe('Kubernetes manifests', () => {
   it('every object validates against its schema (bundled Kubernetes OpenAPI and KEDA CRD schemas)', () => {
     const objects = k8sObjects();

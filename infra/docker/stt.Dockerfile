@@ -11,9 +11,7 @@ RUN apt-get update \
       build-essential python3 ca-certificates libpocketsphinx-dev libsphinxbase-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-# cuda12 fetches onnxruntime's CUDA provider during the install (the CUDA target's only difference).
-ARG ONNXRUNTIME_NODE_INSTALL=skip
-ENV ONNXRUNTIME_NODE_INSTALL=${ONNXRUNTIME_NODE_INSTALL} ELECTRON_SKIP_BINARY_DOWNLOAD=1
+ENV ONNXRUNTIME_NODE_INSTALL=skip ELECTRON_SKIP_BINARY_DOWNLOAD=1
 COPY package.json package-lock.json ./
 COPY protocol/package.json protocol/
 COPY sfu/package.json sfu/
@@ -27,6 +25,7 @@ COPY workers workers
 COPY tsconfig.base.json ./
 RUN npm run build:native -w workers
 
+# The CUDA target's only difference in the build: onnxruntime's CUDA provider, fetched by its install step.
 FROM build AS build-cuda
 RUN ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node
 
