@@ -85,11 +85,12 @@ describe('worker logs and metrics along an utterance (real Redis, pocketsphinx, 
       log: capturingLogger(lines),
       metrics,
     });
-    await worker.start();
     try {
-      // All audio is waiting before the worker reads it: interims are shed, the final is made.
+      // All audio is waiting before the worker starts: interims are shed, the final is made.
       await speak('obs-good');
-      await until('the final', () => worker.finals >= 1);
+      await worker.start();
+      // `finals` counts a text when recognised; the caption is published a moment later.
+      await until('the final caption', async () => sample(await metrics.registry.metrics(), 'parley_caption_latency_seconds_count{kind="final"}') === 1);
       let text = await metrics.registry.metrics();
       expect(sample(text, 'parley_interims_shed_total{reason="decoder_behind"}')).toBeGreaterThan(0);
       expect(sample(text, 'parley_stage_duration_seconds_count{stage="stt_decode"}')).toBe(1);
@@ -125,7 +126,8 @@ describe('worker logs and metrics along an utterance (real Redis, pocketsphinx, 
         recordToFields({ utteranceId, room: 'obs-test', speakerId: 'spk', speakerName: 'Sam', seq: 1, kind: 'final', srcLang: 'en', targetLangs, text: 'the house is big', sttEngine: 'pocketsphinx', audioEndAtMs: Date.now() - 300 });
 
       await redis.xadd(REDIS_KEYS.mtJobs, '*', ...job('obs-es', ['es']));
-      await until('the translation', () => worker!.translated >= 1);
+      // The stage is recorded last, once the job is published and acked.
+      await until('the translation', async () => sample(await metrics.registry.metrics(), 'parley_stage_duration_seconds_count{stage="mt_translate"}') === 1);
       let text = await metrics.registry.metrics();
       expect(sample(text, 'parley_caption_latency_seconds_count{kind="final"}')).toBe(1);
       expect(sample(text, 'parley_caption_latency_seconds_bucket{le="0.25",kind="final"}')).toBe(0);
