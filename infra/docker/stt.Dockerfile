@@ -14,6 +14,7 @@ WORKDIR /app
 ENV ONNXRUNTIME_NODE_INSTALL=skip ELECTRON_SKIP_BINARY_DOWNLOAD=1
 COPY package.json package-lock.json ./
 COPY protocol/package.json protocol/
+COPY client/package.json client/
 COPY sfu/package.json sfu/
 COPY web/package.json web/
 COPY workers/package.json workers/
