@@ -93,9 +93,10 @@ describe('signaling under hostile input (sfu as a child process)', () => {
         laneKinds.set(kind, (laneKinds.get(kind) ?? 0) + 1);
         const key = `${kind} lane ${index} (seed ${rng.seed})`;
         inFlight.add(key);
-        if (kind === 'solo') await runSoloLane(rng, ctx, index);
-        else if (kind === 'pair') await runPairLane(rng, ctx, index);
-        else await runAbandonLane(rng, ctx, index);
+        const laneCtx: LaneContext = { ...ctx, record: (entry) => tally.record({ ...entry, lane: key }) };
+        if (kind === 'solo') await runSoloLane(rng, laneCtx, index);
+        else if (kind === 'pair') await runPairLane(rng, laneCtx, index);
+        else await runAbandonLane(rng, laneCtx, index);
         inFlight.delete(key);
       }
     };

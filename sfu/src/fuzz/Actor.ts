@@ -1,4 +1,4 @@
-import { describeExpectation, FATAL_SENTENCES, outcomeAllowed, type Expectation, type StepResult } from './expectations.js';
+import { describeExpectation, expect, FATAL_SENTENCES, outcomeAllowed, type Expectation, type StepResult } from './expectations.js';
 import { FuzzConnection } from './FuzzConnection.js';
 import { PeerModel } from './PeerModel.js';
 import { overTheWire } from './wire.js';
@@ -26,6 +26,8 @@ export interface Recorded {
   verdict: Verdict;
   /** Why it is a mismatch. */
   complaint?: string;
+  /** Which lane (kind, index and seed), to replay a finding. */
+  lane?: string;
 }
 
 export interface LaneContext {
@@ -57,6 +59,8 @@ export class Actor {
   readonly conn: FuzzConnection;
   readonly model: PeerModel;
   events = 0;
+  /** An input whose expected outcome was the end of the connection got it. */
+  private closeExpected = false;
 
   constructor(
     private readonly ctx: LaneContext,
@@ -97,6 +101,7 @@ export class Actor {
     } else {
       complaint = this.model.apply(view, result, sentAtMs);
       if (complaint) verdict = 'mismatch';
+      if (result.outcome === 'fatal' || result.outcome === 'closed') this.closeExpected = true;
     }
     this.ctx.record({ label, event: String(event), hostile: options.hostile ?? true, expectation, result, verdict, complaint });
     if (expectation.silent && verdict === 'expected') await this.probe();
@@ -126,10 +131,20 @@ export class Actor {
 
   /** Records an expectation about something the server sends on its own (a consumer, a notice, a disconnect). */
   check(label: string, hostile: boolean, expectation: Expectation, result: StepResult, holds: boolean, complaint: string): void {
+    if (holds && (result.outcome === 'fatal' || result.outcome === 'closed')) this.closeExpected = true;
     this.ctx.record({ label, event: 'server', hostile, expectation, result, verdict: holds ? 'expected' : 'mismatch', complaint: holds ? undefined : complaint });
   }
 
+  /**
+   * Ends the connection from this side, after checking that the server did not end it first
+   * without cause: no input of this connection asked for it and no documented timeout explains it
+   * (another participant's parameters must never cost this one its session).
+   */
   close(): void {
+    if (!this.conn.isOpen && !this.closeExpected && !this.closedForDocumentedReason()) {
+      const result: StepResult = { outcome: this.conn.fatal === undefined ? 'closed' : 'fatal', detail: this.conn.closeDetail(), elapsedMs: 0 };
+      this.check('connection:closed-unasked', false, expect.ok(), result, false, `the server ended the ${this.name}'s connection though nothing it sent called for that`);
+    }
     this.conn.close();
   }
 

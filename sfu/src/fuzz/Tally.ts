@@ -13,6 +13,8 @@ export class Tally {
   readonly byOutcome = new Map<string, number>();
   /** Parameters that passed the schema and were judged by mediasoup: accepted or refused. */
   readonly mediasoupJudged = { accepted: 0, refused: 0 };
+  /** Which mutations mediasoup accepted and refused, by kind. */
+  readonly mediasoupByLabel = new Map<string, number>();
   readonly byExpectation = new Map<string, number>();
   readonly byLabel = new Map<string, { count: number; totalMs: number }>();
   readonly sentences = new Map<string, number>();
@@ -29,7 +31,7 @@ export class Tally {
       return;
     }
     if (verdict === 'mismatch') {
-      this.mismatches.push(`${label} (${entry.event}): ${entry.complaint ?? ''}; got ${result.outcome}: ${result.detail.slice(0, 200)}`);
+      this.mismatches.push(`${label} (${entry.event}${entry.lane ? `, ${entry.lane}` : ''}): ${entry.complaint ?? ''}; got ${result.outcome}: ${result.detail.slice(0, 200)}`);
     }
     if (!hostile) {
       if (label === 'probe' || entry.event === 'server') this.probesAndChecks++;
@@ -40,7 +42,11 @@ export class Tally {
     this.hostileMessages++;
     bump(this.byOutcome, result.outcome);
     bump(this.byExpectation, expectation.kind);
-    if (expectation.kind === 'mediasoup' && verdict === 'expected') this.mediasoupJudged[result.outcome === 'ack-ok' ? 'accepted' : 'refused']++;
+    if (expectation.kind === 'mediasoup' && verdict === 'expected') {
+      const accepted = result.outcome === 'ack-ok';
+      this.mediasoupJudged[accepted ? 'accepted' : 'refused']++;
+      bump(this.mediasoupByLabel, `${label} ${accepted ? 'accepted' : 'refused'}`);
+    }
     if (result.outcome === 'ack-error' || result.outcome === 'fatal') {
       // Ids and quoted values vary; the sentence is what the report groups by.
       bump(this.sentences, `${result.outcome === 'fatal' ? 'fatal: ' : ''}${result.detail.replace(/"[^"]*"/g, '"…"').replace(/[0-9a-f-]{36}/g, '<id>').slice(0, 90)}`);
@@ -53,7 +59,7 @@ export class Tally {
       `${this.hostileInputs} hostile inputs (${this.hostileMessages} messages), ${this.validRequests} valid requests, ${this.probesAndChecks} probes and checks, ${this.interrupted} cut short by a documented server timeout`,
       `hostile inputs by expectation: ${fmt(this.byExpectation)}`,
       `hostile inputs by outcome: ${fmt(this.byOutcome)}`,
-      `mutated mediasoup parameters that passed the schema: ${this.mediasoupJudged.accepted} accepted by mediasoup, ${this.mediasoupJudged.refused} refused`,
+      `mutated mediasoup parameters that passed the schema: ${this.mediasoupJudged.accepted} accepted by mediasoup, ${this.mediasoupJudged.refused} refused (${fmt(this.mediasoupByLabel)})`,
     ].join('\n');
   }
 
