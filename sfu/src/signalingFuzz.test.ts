@@ -101,8 +101,9 @@ describe('signaling under hostile input (sfu as a child process)', () => {
       }
     };
     const floods = Array.from({ length: FLOOD_LANES }, () => runFloodLane(master.fork(), ctx));
+    const rawCases = rawFrameCases(master.fork());
     const raw = async (): Promise<void> => {
-      for (const testCase of rawFrameCases(master.fork())) {
+      for (let testCase = rawCases.shift(); testCase; testCase = rawCases.shift()) {
         inFlight.add(testCase.label);
         const { allowed, ...result } = await runRawFrameCase(url, testCase, 8_000);
         inFlight.delete(testCase.label);
@@ -112,7 +113,7 @@ describe('signaling under hostile input (sfu as a child process)', () => {
 
     const startedMs = Date.now();
     const cpuBefore = [sfuPid, ...workersBefore].map(cpuSeconds);
-    await Promise.all([...Array.from({ length: CONCURRENT_LANES }, worker), ...floods, raw()]);
+    await Promise.all([...Array.from({ length: CONCURRENT_LANES }, worker), ...floods, raw(), raw(), raw(), raw()]);
     const elapsedS = (Date.now() - startedMs) / 1000;
     const alive = !sfu.deathReason;
     const cpuAfter = alive ? [sfuPid, ...workersBefore].map((pid) => (readdirSync('/proc').includes(String(pid)) ? cpuSeconds(pid) : Number.NaN)) : [];

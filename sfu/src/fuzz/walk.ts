@@ -62,7 +62,7 @@ export async function hostileStep(rng: SeededRandom, actor: Actor, ctx: LaneCont
     case 8:
       return void (await actor.request('produce:video', 'produce', [{ transportId: transportId(rng, actor, ctx, ids, 'send'), kind: rng.pick(['video', 'data', 'AUDIO']), rtpParameters: media.rtpParameters }]));
     case 9:
-      return void (await actor.request('connectTransport:real:other-transport', 'connectTransport', [{ transportId: transportId(rng, actor, ctx, ids), dtlsParameters: media.dtlsParameters }]));
+      return void (await actor.request('connectTransport:real:any-transport', 'connectTransport', [{ transportId: transportId(rng, actor, ctx, ids), dtlsParameters: media.dtlsParameters }]));
     case 10:
       return void (await actor.request('restartIce:hostile', 'restartIce', [rng.chance(0.8) ? { transportId: transportId(rng, actor, ctx, ids) } : wrongShape(rng)]));
     case 11:
