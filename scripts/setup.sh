@@ -11,6 +11,9 @@ DEBIAN_PACKAGES=(
   chromium                # browser for the end-to-end tests
   sox espeak-ng pocketsphinx-testdata                                    # test audio: recorded and synthetic speech
   build-essential python3 # native addons (node-gyp)
+  meson ninja-build pkg-config curl libuv1-dev libssl-dev libflatbuffers-dev flatbuffers-compiler  # the mediasoup worker, built from source
+  prometheus shellcheck   # checks of infra/: promtool for the alert rules, a real scrape in tests; shell scripts
+  postgresql sqlite3      # infra/db-backup.sh and its test (pg_dump/pg_restore against a real server; sqlite3's online backup)
 )
 
 missing=()
@@ -39,6 +42,9 @@ if [[ ! -f $fixture ]] || ! (cd "$(dirname "$fixture")" && sha256sum --check --s
   cat "$fixture".part* > "$fixture"
   (cd "$(dirname "$fixture")" && sha256sum --check --quiet "$(basename "$fixture").sha256")
 fi
+
+# The mediasoup worker (media forwarding), built once per version and cached; prints its path.
+bash scripts/build-mediasoup-worker.sh >/dev/null
 
 addon=workers/native/pocketsphinx/build/Release/pocketsphinx.node
 if [[ ! -f $addon || workers/native/pocketsphinx/src/addon.c -nt $addon || workers/native/pocketsphinx/binding.gyp -nt $addon ]]; then

@@ -53,6 +53,12 @@ export interface StreamConsumerOptions<T> {
   what?: string;
   /** Names one entry in dead-letter reasons, e.g. "utterance spk-7". */
   describe?: (value: T) => string;
+  /** Fields on every log line about an entry, e.g. its utteranceId, so its whole story can be found. */
+  logFields?: (value: T) => Record<string, unknown>;
+  /** Each entry handed to the handler, before it runs (metrics: how long it waited). */
+  onDelivery?: (delivery: Delivery<T>) => void;
+  /** Each entry moved to the dead-letter stream. */
+  onDeadLetter?: (entryId: string, reason: string) => void;
   /** Commands written atomically with the acknowledgement (e.g. deleting data the entry owned). */
   onAck?: (multi: ChainableCommander, delivery: Delivery<T>) => void;
 }
@@ -173,14 +179,16 @@ export class StreamConsumer<T> {
       return;
     }
     // Delivered too often without finishing: its consumers keep dying on it (a poison entry).
+    const what = this.options.what ?? 'entry';
     if (takenOver && deliveries > this.maxDeliveries) {
-      await this.deadLetter(id, `${this.options.what ?? 'entry'} was delivered ${deliveries} times without finishing`, parsed.value);
+      await this.deadLetter(id, `${what} was delivered ${deliveries} times without finishing`, parsed.value);
       return;
     }
-    if (takenOver) log.info({ stream: stream.key, entry: id, deliveries }, 'took over an entry from a stalled consumer');
+    if (takenOver) log.info({ stream: stream.key, entry: id, deliveries, ...this.options.logFields?.(parsed.value) }, `took over an ${what} from a stalled consumer`);
     const delivery = { id, value: parsed.value, deliveries, takenOver, held: true };
     this.held.set(id, { delivery });
     try {
+      this.options.onDelivery?.(delivery);
       const result = await this.options.handle(delivery);
       if (result !== 'release' && delivery.held && !this.closed) await this.ack(delivery);
     } catch (error) {
@@ -206,16 +214,17 @@ export class StreamConsumer<T> {
     try {
       if ((error as { retryable?: unknown }).retryable === false) await this.deadLetter(delivery.id, message, delivery.value);
       else if (delivery.deliveries >= this.maxDeliveries) await this.deadLetter(delivery.id, `failed ${delivery.deliveries} times; last: ${message}`, delivery.value);
-      else log.warn({ err: message, stream: stream.key, entry: delivery.id, deliveries: delivery.deliveries }, 'handling failed; it will be retried after the lease');
+      else log.warn({ err: message, stream: stream.key, entry: delivery.id, deliveries: delivery.deliveries, ...this.options.logFields?.(delivery.value) }, `${this.options.what ?? 'entry'} failed; it will be retried after the lease`);
     } catch (writeError) {
-      log.error({ err: (writeError as Error).message, stream: stream.key, entry: delivery.id }, 'could not set a failed entry aside; it stays pending');
+      log.error({ err: (writeError as Error).message, stream: stream.key, entry: delivery.id, ...this.options.logFields?.(delivery.value) }, 'could not set a failed entry aside; it stays pending');
     }
   }
 
   private async deadLetter(id: string, why: string, value?: T): Promise<void> {
-    const { redis, stream, group, log, describe } = this.options;
+    const { redis, stream, group, log, describe, logFields } = this.options;
     const reason = value !== undefined && describe ? `${describe(value)}: ${why}` : why;
-    log.warn({ stream: stream.key, entry: id, reason }, 'moved an entry to the dead-letter stream');
+    log.warn({ stream: stream.key, entry: id, reason, ...(value !== undefined && logFields?.(value)) }, 'moved an entry to the dead-letter stream');
+    this.options.onDeadLetter?.(id, reason);
     const multi = redis.multi();
     STREAMS.deadLetter.addTo(multi, { stream: stream.key, entry: id, reason });
     await multi.xack(stream.key, group, id).exec();

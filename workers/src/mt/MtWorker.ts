@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LanguageCode } from '@parley/protocol';
-import { CONSUMER_GROUPS, STREAMS, StreamConsumer, type MtJob } from '@parley/protocol/streams';
+import { CONSUMER_GROUPS, REDIS_KEYS, STREAMS, StreamConsumer, type MtJob } from '@parley/protocol/streams';
 import { CaptionPublisher } from '../CaptionPublisher.js';
+import type { WorkerMetrics } from '../metrics/WorkerMetrics.js';
 import type { MtEngine } from './MtEngine.js';
 
 export interface MtWorkerOptions {
@@ -13,6 +14,7 @@ export interface MtWorkerOptions {
   /** Jobs pending this long on a worker that stopped are claimed by another. */
   claimIdleMs?: number;
   maxDeliveries?: number;
+  metrics?: WorkerMetrics;
 }
 
 /** Translates recognised text into each language its room reads and publishes the captions. */
@@ -24,7 +26,7 @@ export class MtWorker {
   transcribed = 0;
 
   constructor(private readonly options: MtWorkerOptions) {
-    this.captions = new CaptionPublisher(options.redis);
+    this.captions = new CaptionPublisher(options.redis, options.metrics);
     // One job at a time, in stream order: an utterance's revisions reach readers in the order they were made.
     this.consumer = new StreamConsumer<MtJob>({
       redis: options.redis,
@@ -36,7 +38,17 @@ export class MtWorker {
       log: options.log,
       what: 'mt job',
       describe: (job) => `utterance ${job.utteranceId} (${job.kind} ${job.seq})`,
-      handle: (delivery) => this.translateAndPublish(delivery.value),
+      logFields: (job) => ({ utteranceId: job.utteranceId }),
+      handle: async (delivery) => {
+        const startedAt = performance.now();
+        await this.translateAndPublish(delivery.value);
+        options.metrics?.stage('mt_translate', (performance.now() - startedAt) / 1_000);
+      },
+      // A taken-over entry's age is its first worker's failure, not queueing.
+      onDelivery: (delivery) => {
+        if (!delivery.takenOver) options.metrics?.tookEntry('mt_queue', delivery.id);
+      },
+      onDeadLetter: () => options.metrics?.deadLettered(REDIS_KEYS.mtJobs),
     });
   }
 
@@ -90,6 +102,7 @@ export class MtWorker {
       audioEndAtMs: job.audioEndAtMs,
     });
     this.transcribed += 1;
+    this.options.metrics?.transcriptEntryQueued();
   }
 
   /** Idempotent; jobs in flight stay pending and are claimed by another worker. */

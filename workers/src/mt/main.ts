@@ -1,18 +1,18 @@
 import { modelShelf } from '../engines/ModelShelf.js';
 import { startMtEngine } from '../engines/startEngines.js';
+import { timedMtEngine } from '../metrics/timedEngines.js';
 import { CATALOG } from '../models/catalog.js';
 import { runWorker } from '../runWorker.js';
 import { mtEngines } from './mtEngines.js';
 import { MtWorker } from './MtWorker.js';
 
-await runWorker('mt', async ({ config, redis, log, consumer }) => {
+await runWorker('mt', async ({ config, redis, log, consumer, metrics }) => {
   const { engine, chosen } = await startMtEngine({ config, models: modelShelf(config.MODELS_DIR, CATALOG), log }, mtEngines());
   log.info({ engines: Object.fromEntries(chosen), modelsDir: config.MODELS_DIR }, 'translation engines chosen');
   if (!chosen.size) log.warn("no translation engine serves any pair: captions stay in the speaker's language (see `npm run models -- list`)");
-  const worker = new MtWorker({ redis, engine, consumer, log });
+  const worker = new MtWorker({ redis, engine: timedMtEngine(engine, metrics), consumer, log, metrics });
   await worker.start();
   return {
-    health: { metrics: () => ({ translations_total: worker.translated }) },
     close: async () => {
       await worker.close();
       await engine.close();

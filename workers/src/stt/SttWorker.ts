@@ -1,8 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LanguageCode } from '@parley/protocol';
-import { CONSUMER_GROUPS, PermanentFailure, REDIS_KEYS, STREAMS, StreamConsumer, consumerGroupLag, type Delivery, type SttAssignment } from '@parley/protocol/streams';
+import { CONSUMER_GROUPS, PermanentFailure, REDIS_KEYS, STREAMS, StreamConsumer, type Delivery, type SttAssignment } from '@parley/protocol/streams';
 import { CaptionPublisher } from '../CaptionPublisher.js';
+import { streamBacklog } from '../metrics/streamBacklog.js';
+import type { WorkerMetrics } from '../metrics/WorkerMetrics.js';
 import type { SttEngine } from './SttEngine.js';
 import { UtteranceJob, type RecognisedText } from './UtteranceJob.js';
 
@@ -24,6 +26,7 @@ export interface SttWorkerOptions {
   chunkTimeoutMs?: number;
   /** An utterance delivered this many times without finishing is set aside as poison. */
   maxDeliveries?: number;
+  metrics?: WorkerMetrics;
 }
 
 /**
@@ -47,7 +50,7 @@ export class SttWorker {
       this.idleReaders.push(reader);
       this.allReaders.push(reader);
     }
-    this.captions = new CaptionPublisher(options.redis);
+    this.captions = new CaptionPublisher(options.redis, options.metrics);
     this.consumer = new StreamConsumer<SttAssignment>({
       redis: options.redis,
       stream: STREAMS.sttAssign,
@@ -59,7 +62,13 @@ export class SttWorker {
       log: options.log,
       what: 'assignment',
       describe: (assignment) => `utterance ${assignment.utteranceId}`,
+      logFields: (assignment) => ({ utteranceId: assignment.utteranceId }),
       handle: (delivery) => this.decode(delivery),
+      // A taken-over entry's age is its first worker's failure, not queueing.
+      onDelivery: (delivery) => {
+        if (!delivery.takenOver) options.metrics?.tookEntry('stt_queue', delivery.id);
+      },
+      onDeadLetter: () => options.metrics?.deadLettered(REDIS_KEYS.sttAssign),
       // The audio is needed until the final is out; then it goes with the acknowledgement.
       onAck: (multi, delivery) => void multi.del(REDIS_KEYS.utteranceAudio(delivery.value.utteranceId)),
     });
@@ -94,6 +103,7 @@ export class SttWorker {
         replaying: delivery.takenOver,
         stillOwned: () => delivery.held && !this.closed,
         onText: (text) => this.output(assignment, text),
+        onInterimShed: () => this.options.metrics?.interimShed('decoder_behind'),
       }).run();
       return outcome === 'lost' ? 'release' : undefined;
     } finally {
@@ -106,6 +116,7 @@ export class SttWorker {
     const { redis, engine } = this.options;
     if (recognised.kind === 'final') this.finals += 1;
     else this.interims += 1;
+    this.options.metrics?.recognised(recognised.kind, recognised.audioEndAtMs);
     if (assignment.targetLangs.includes(assignment.srcLang)) {
       await this.captions.publish({
         room: assignment.room,
@@ -125,7 +136,11 @@ export class SttWorker {
     const targets: LanguageCode[] = assignment.targetLangs.filter((l) => l !== assignment.srcLang);
     // Finals always go on: the mt worker writes each one, translated or not, to the kept transcript.
     if (!targets.length && recognised.kind === 'interim') return;
-    if (recognised.kind === 'interim' && (await consumerGroupLag(redis, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt)) > this.options.maxQueueDepth) return;
+    // Counted, not Redis' reported lag (wrong once the stream is trimmed); stops counting past the limit.
+    if (recognised.kind === 'interim' && (await streamBacklog(redis, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt, this.options.maxQueueDepth + 1)).lag > this.options.maxQueueDepth) {
+      this.options.metrics?.interimShed('mt_backlog');
+      return;
+    }
     await STREAMS.mtJobs.add(redis, {
       utteranceId: assignment.utteranceId,
       room: assignment.room,

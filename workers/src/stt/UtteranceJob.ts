@@ -30,6 +30,8 @@ export interface UtteranceJobOptions {
   onText: (text: RecognisedText) => Promise<void>;
   /** True while this worker still owns the utterance. */
   stillOwned: () => boolean;
+  /** Called once per interim interval skipped because more audio was already waiting. */
+  onInterimShed?: () => void;
 }
 
 export type UtteranceOutcome = 'final' | 'abandoned' | 'lost';
@@ -52,6 +54,7 @@ export class UtteranceJob {
     let lastId = '0';
     let expectedSeq = 0;
     let samplesSinceInterim = 0;
+    let samplesBehind = 0;
     let lastChunkAtMs = Date.now();
     let caughtUp = !this.options.replaying;
     try {
@@ -85,6 +88,11 @@ export class UtteranceJob {
             return 'final';
           }
           samplesSinceInterim += samples.length;
+          if (behind) samplesBehind += samples.length;
+          if (samplesBehind >= interimIntervalSeconds * SAMPLE_RATE_HZ) {
+            samplesBehind = 0;
+            this.options.onInterimShed?.();
+          }
           // At a pause the whole phrase so far goes out at once: readers see all of it before the final.
           const due = chunk.pause || samplesSinceInterim >= interimIntervalSeconds * SAMPLE_RATE_HZ;
           if (!behind && due) {

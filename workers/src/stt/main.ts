@@ -2,13 +2,14 @@ import { prepareMtEngines } from '../engines/choosers.js';
 import { engineTable, publishEngineTable } from '../engines/engineTable.js';
 import { modelShelf } from '../engines/ModelShelf.js';
 import { startSttEngine } from '../engines/startEngines.js';
+import { timedSttEngine } from '../metrics/timedEngines.js';
 import { CATALOG } from '../models/catalog.js';
 import { mtEngines } from '../mt/mtEngines.js';
 import { runWorker } from '../runWorker.js';
 import { sttEngines } from './sttEngines.js';
 import { SttWorker } from './SttWorker.js';
 
-await runWorker('stt', async ({ config, redis, log, consumer }) => {
+await runWorker('stt', async ({ config, redis, log, consumer, metrics }) => {
   const context = { config, models: modelShelf(config.MODELS_DIR, CATALOG), log };
   const { definition, engine } = await startSttEngine(context, sttEngines());
   const mt = await prepareMtEngines(context, mtEngines());
@@ -18,7 +19,7 @@ await runWorker('stt', async ({ config, redis, log, consumer }) => {
   log.info({ stt: engine.name, languages: engine.languages, modelsDir: config.MODELS_DIR, engines: table }, 'engines chosen');
   const worker = new SttWorker({
     redis,
-    engine,
+    engine: timedSttEngine(engine, metrics),
     readableText: !definition.punctuates,
     consumer,
     concurrency: config.STT_CONCURRENCY,
@@ -26,12 +27,11 @@ await runWorker('stt', async ({ config, redis, log, consumer }) => {
     interimIntervalSeconds: config.INTERIM_INTERVAL_SECONDS,
     maxQueueDepth: config.MAX_QUEUE_DEPTH,
     log,
+    metrics,
   });
   await worker.start();
+  metrics.gaugeFrom('parley_stt_active_utterances', 'Utterances this worker is decoding now.', () => worker.activeUtterances);
   return {
-    health: {
-      metrics: () => ({ active_utterances: worker.activeUtterances, finals_total: worker.finals, interims_total: worker.interims }),
-    },
     close: async () => {
       await worker.close();
       await engine.close();

@@ -1,0 +1,278 @@
+import { randomUUID } from 'node:crypto';
+import type { types } from 'mediasoup';
+import type { Server, Socket } from 'socket.io';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import {
+  connectTransportRequestSchema,
+  createTransportsRequestSchema,
+  joinRequestSchema,
+  muteRequestSchema,
+  newConsumerSchema,
+  produceRequestSchema,
+  restartIceRequestSchema,
+  type Ack,
+  type ClientToServerEvents,
+  type NewConsumer,
+  type ServerToClientEvents,
+} from '@parley/protocol';
+import { Peer } from '../rooms/Peer.js';
+import type { Room } from '../rooms/Room.js';
+import type { RoomRegistry } from '../rooms/RoomRegistry.js';
+import { SignalingError } from '../errors.js';
+import { TokenBucket } from '../TokenBucket.js';
+import { captionAudience } from '../CaptionRelay.js';
+
+type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents>;
+type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+type RequestEvent = 'join' | 'createTransports' | 'connectTransport' | 'produce' | 'restartIce' | 'mute';
+
+/** Every event a client may send (a Record, so that a new protocol event cannot be missed here). */
+const CLIENT_EVENTS: ReadonlySet<unknown> = new Set(
+  Object.keys({
+    join: 1,
+    createTransports: 1,
+    connectTransport: 1,
+    produce: 1,
+    restartIce: 1,
+    leave: 1,
+    mute: 1,
+  } satisfies Record<keyof ClientToServerEvents, 1>),
+);
+
+/** Starts captioning a participant's microphone; returns how to stop it. */
+export type SpeakerFeedFactory = (room: Room, peer: Peer) => { close(): Promise<void> };
+
+export interface SignalingOptions {
+  rooms: RoomRegistry;
+  startSpeakerFeed: SpeakerFeedFactory;
+  iceServers: () => { urls: string[]; username?: string; credential?: string }[];
+  log: Logger;
+  /** A socket that has not joined a room by then is disconnected. */
+  joinTimeoutMs?: number;
+  /** How long a client may take to take a new consumer before it is disconnected. */
+  consumerAckTimeoutMs?: number;
+  /** A transport that carries audio must be connected within this. */
+  connectTimeoutMs?: number;
+  /** A lost connection gets this long for an ICE restart. */
+  iceRecoveryMs?: number;
+  messagesPerSecond?: number;
+  messageBurst?: number;
+}
+
+interface SocketState {
+  room?: Room;
+  peer?: Peer;
+  feed?: { close(): Promise<void> };
+  /** Bumped by every leave (and so by a disconnect): a join still under way then gives up. */
+  epoch: number;
+  /** The epoch of a join under way, until its reply. */
+  joiningIn?: number;
+}
+
+/** socket.io signaling: join, transports, produce/consume, mute, leave; every payload validated before use. */
+export class SignalingServer {
+  private readonly joinTimeoutMs: number;
+  private readonly consumerAckTimeoutMs: number;
+
+  constructor(
+    io: ParleyServer,
+    private readonly options: SignalingOptions,
+  ) {
+    this.joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
+    this.consumerAckTimeoutMs = options.consumerAckTimeoutMs ?? 10_000;
+    io.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  private onConnection(socket: ParleySocket): void {
+    const state: SocketState = { epoch: 0 };
+    const bucket = new TokenBucket(this.options.messageBurst ?? 40, this.options.messagesPerSecond ?? 20);
+    const log = this.options.log.child({ socket: socket.id });
+    const joinTimer = setTimeout(() => {
+      if (!state.peer) this.disconnect(socket, 'No room was joined in time; reload the page to try again.');
+    }, this.joinTimeoutMs);
+
+    socket.use(([event, ...args], next) => {
+      if (!bucket.take()) return this.disconnect(socket, 'Too many messages; the connection was closed. Reload the page to rejoin.');
+      if (CLIENT_EVENTS.has(event)) return next();
+      // socket.io drops events nobody listens to, which would leave the client's ack waiting forever.
+      const message = `Unknown event ${JSON.stringify(String(event).slice(0, 40))}; the page may be out of date, reload it.`;
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') (ack as (r: Ack<object>) => void)({ ok: false, error: message });
+      else this.disconnect(socket, message);
+    });
+
+    const joined = (): { room: Room; peer: Peer } => {
+      if (!state.peer || !state.room) throw new SignalingError('Join a room first.', 409);
+      return { room: state.room, peer: state.peer };
+    };
+
+    const joinRoom = async (request: z.infer<typeof joinRequestSchema>, epoch: number) => {
+      const room = this.options.rooms.getOrCreate(request.room);
+      const peer = new Peer({
+        id: randomUUID(),
+        name: request.name,
+        speaks: request.speaks,
+        reads: request.reads,
+        media: () => room.ensureMedia(),
+        connectTimeoutMs: this.options.connectTimeoutMs,
+        iceRecoveryMs: this.options.iceRecoveryMs,
+      });
+      room.addPeer(peer);
+      const media = await room.ensureMedia().catch(async (error: unknown) => {
+        room.removePeer(peer.id);
+        throw error;
+      });
+      if (peer.isClosed) throw new SignalingError('The room closed while you joined; join again.', 409);
+      if (state.epoch !== epoch) {
+        // The client left, or its connection closed, while the room's media was set up: nobody could reach this participant.
+        room.removePeer(peer.id);
+        throw new SignalingError('You left the room before joining it had finished; join again.', 409);
+      }
+      peer.setChannel({
+        newConsumer: (consumer) => this.sendConsumer(socket, consumer),
+        consumerClosed: (consumerId) => socket.emit('consumerClosed', { consumerId }),
+        mediaReset: (reason) => socket.emit('mediaReset', { reason }),
+      });
+      state.room = room;
+      state.peer = peer;
+      clearTimeout(joinTimer);
+      await socket.join([`room:${room.id}`, captionAudience(room.id, request.reads)]);
+      peer.on('producer', () => {
+        void state.feed?.close();
+        state.feed = peer.isClosed ? undefined : this.options.startSpeakerFeed(room, peer);
+      });
+      peer.once('closed', (reason) => {
+        void state.feed?.close();
+        state.feed = undefined;
+        if (reason !== undefined && state.peer === peer) {
+          log.info({ room: room.id, peer: peer.id, reason }, 'peer closed');
+          this.disconnect(socket, reason);
+        }
+      });
+      log.info({ room: room.id, peer: peer.id, speaks: peer.speaks, reads: peer.reads }, 'joined');
+      return {
+        peerId: peer.id,
+        participants: room.participants(),
+        iceServers: this.options.iceServers(),
+        routerRtpCapabilities: media.rtpCapabilities as never,
+      };
+    };
+
+    this.on(socket, 'join', joinRequestSchema, async (request) => {
+      // Checked before the first await: a second join sent before the first one's reply is refused too.
+      if (state.peer || state.joiningIn === state.epoch) throw new SignalingError('Already in a room; leave it first.', 409);
+      const epoch = state.epoch;
+      state.joiningIn = epoch;
+      try {
+        return await joinRoom(request, epoch);
+      } finally {
+        if (state.joiningIn === epoch) state.joiningIn = undefined;
+      }
+    });
+
+    this.on(socket, 'createTransports', createTransportsRequestSchema, async (request) => {
+      const { peer } = joined();
+      return peer.createTransports(request.rtpCapabilities as types.RtpCapabilities, request.send);
+    });
+
+    this.on(socket, 'connectTransport', connectTransportRequestSchema, async (request) => {
+      await joined().peer.connectTransport(request.transportId, request.dtlsParameters);
+      return {};
+    });
+
+    this.on(socket, 'produce', produceRequestSchema, async (request) => {
+      const producerId = await joined().peer.produce(request.transportId, request.rtpParameters as types.RtpParameters);
+      return { producerId };
+    });
+
+    this.on(socket, 'restartIce', restartIceRequestSchema, async (request) => {
+      const iceParameters = await joined().peer.restartIce(request.transportId);
+      return { iceParameters };
+    });
+
+    this.on(socket, 'mute', muteRequestSchema, async (request) => {
+      await joined().peer.setMuted(request.muted);
+      return {};
+    });
+
+    socket.on('leave', (...args: unknown[]) => {
+      const ack = args[args.length - 1];
+      // With a payload the ack is not where socket.io puts it, and would never be answered.
+      if (args.length > (typeof ack === 'function' ? 1 : 0)) return this.disconnect(socket, '"leave" takes no payload.');
+      void this.leave(socket, state).then(() => {
+        if (typeof ack === 'function') (ack as (r: Ack<object>) => void)({ ok: true });
+      });
+    });
+
+    socket.on('disconnect', () => {
+      clearTimeout(joinTimer);
+      void this.leave(socket, state);
+    });
+  }
+
+  /** Registers a handler that validates its payload and always answers its ack. */
+  private on<S extends z.ZodType, R extends object>(
+    socket: ParleySocket,
+    event: RequestEvent,
+    schema: S,
+    handler: (request: z.infer<S>) => Promise<R>,
+  ): void {
+    socket.on(event, (payload: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') {
+        this.disconnect(socket, `"${event}" needs an acknowledgement callback.`);
+        return;
+      }
+      const reply = ack as (r: Ack<R>) => void;
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        reply({ ok: false, error: `Invalid ${event}: ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'bad payload'}` });
+        return;
+      }
+      handler(parsed.data).then(
+        (result) => reply({ ok: true, ...result }),
+        (error: unknown) => {
+          if (error instanceof SignalingError) reply({ ok: false, error: error.message });
+          else {
+            this.options.log.error({ err: error, event }, 'signaling handler failed');
+            reply({ ok: false, error: 'The server could not handle this request.' });
+          }
+        },
+      );
+    });
+  }
+
+  /** Hands the client a consumer; resolves once it says it is ready for the audio. */
+  private async sendConsumer(socket: ParleySocket, consumer: NewConsumer): Promise<void> {
+    if (!socket.connected) throw new Error('the client is gone');
+    let reply: unknown;
+    try {
+      reply = await socket.timeout(this.consumerAckTimeoutMs).emitWithAck('newConsumer', newConsumerSchema.parse(consumer));
+    } catch {
+      throw new Error(`no answer within ${this.consumerAckTimeoutMs / 1000} s`);
+    }
+    if (typeof reply !== 'object' || reply === null || (reply as { ok?: unknown }).ok !== true) {
+      const error = (reply as { error?: unknown } | null)?.error;
+      throw new Error(typeof error === 'string' ? `it said: ${error.slice(0, 200)}` : 'the reply was malformed');
+    }
+  }
+
+  private async leave(socket: ParleySocket, state: SocketState): Promise<void> {
+    state.epoch += 1;
+    const { room, peer } = state;
+    state.room = undefined;
+    state.peer = undefined;
+    if (!room || !peer) return;
+    socket.leave(`room:${room.id}`);
+    socket.leave(captionAudience(room.id, peer.reads));
+    room.removePeer(peer.id);
+    await peer.close();
+  }
+
+  private disconnect(socket: ParleySocket, message: string): void {
+    if (!socket.connected) return;
+    socket.emit('fatal', { message });
+    socket.disconnect(true);
+  }
+}
