@@ -34,7 +34,7 @@ function roomNoise(seconds: number): Int16Array {
  */
 describe.each([
   { engine: 'pocketsphinx', db: 12 },
-  { engine: 'whisper', db: 13 },
+  { engine: 'whisper', db: 14 },
 ])('silence and noise with $engine (real WebRTC, VAD, worker)', ({ engine, db }) => {
   let stack: ParleyStack;
   let redis: Redis;
