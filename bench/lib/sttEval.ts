@@ -59,9 +59,9 @@ export async function segmentedWer(clips: SpeechClip[], endpointing: Endpointing
     const texts: string[] = [];
     for (const clip of clips) {
       const pipeline = new SpeakerAudioPipeline({ vad, endpointing, pauseHintSeconds: 0.2, stallTimeoutSeconds: 0 });
-      const cut: Int16Array[][] = [];
+      const cut: { pcm: Int16Array; pause: boolean }[][] = [];
       pipeline.on('utteranceStart', () => cut.push([]));
-      pipeline.on('chunk', (chunk) => cut.at(-1)!.push(new Int16Array(chunk.pcm.buffer.slice(chunk.pcm.byteOffset, chunk.pcm.byteOffset + chunk.pcm.length))));
+      pipeline.on('chunk', (chunk) => cut.at(-1)!.push({ pcm: new Int16Array(chunk.pcm.buffer.slice(chunk.pcm.byteOffset, chunk.pcm.byteOffset + chunk.pcm.length)), pause: chunk.pause }));
       const audio = new Int16Array(clip.samples16k.length + 3 * 16_000);
       audio.set(clip.samples16k, 8_000);
       for (let i = 0; i < audio.length; i += 512) {
@@ -76,9 +76,10 @@ export async function segmentedWer(clips: SpeechClip[], endpointing: Endpointing
         utterances += 1;
         const stream = engine.open('en');
         try {
+          // As the worker does: a caption of the whole phrase at each pause, an interim otherwise.
           for (const chunk of chunks) {
-            await stream.write(chunk);
-            await stream.partial();
+            await stream.write(chunk.pcm);
+            await stream.partial({ complete: chunk.pause });
           }
           parts.push(await stream.finish());
         } finally {

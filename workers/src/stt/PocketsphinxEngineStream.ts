@@ -5,11 +5,16 @@ import { SerialSttStream } from './SerialSttStream.js';
 /** pocketsphinx decodes 100 frames a second. */
 const FRAMES_PER_SECOND = 100;
 
-/** Words of a segmentation, without <s>, </s>, <sil> and noise fillers, whose frames are the pauses. */
+/**
+ * Words of a segmentation, without <s>, </s>, <sil> and noise fillers (whose frames are the
+ * pauses). Times count from the segmentation's own first frame: a reused decoder does not always
+ * number frames from 0.
+ */
 function wordsOf(segments: { word: string; startFrame: number; endFrame: number }[]): TimedWord[] {
+  const origin = segments[0]?.startFrame ?? 0;
   return segments
     .filter((s) => !/^(<.*>|\[.*\]|\+\+.*\+\+)$/.test(s.word))
-    .map((s) => ({ text: s.word, startSeconds: s.startFrame / FRAMES_PER_SECOND, endSeconds: (s.endFrame + 1) / FRAMES_PER_SECOND }));
+    .map((s) => ({ text: s.word, startSeconds: (s.startFrame - origin) / FRAMES_PER_SECOND, endSeconds: (s.endFrame + 1 - origin) / FRAMES_PER_SECOND }));
 }
 
 /** How a stream borrows a decoder from its engine's pool. */
