@@ -121,8 +121,10 @@ export async function workerSpeakersPerCore(options: WorkerThroughputOptions): P
         }
       }),
     );
-    // Done when every utterance is acknowledged (its final written).
-    await waitFor('the last finals', async () => ((await redis!.xpending(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt)) as [number])[0] === 0 && (await redis!.xlen(REDIS_KEYS.sttAssign)) === utterances, 120_000, () => worker.deathReason);
+    // Done when every utterance is acknowledged (its final written). A worker slower than real
+    // time is still catching up when the speakers stop: give it as long as the audio lasted, twice.
+    const catchUpMs = Math.max(120_000, 2 * audioSeconds * 1000);
+    await waitFor('the last finals', async () => ((await redis!.xpending(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt)) as [number])[0] === 0 && (await redis!.xlen(REDIS_KEYS.sttAssign)) === utterances, catchUpMs, () => worker.deathReason);
     const cpuSeconds = processCpuSeconds(pid) - cpuBefore;
     const wallSeconds = (performance.now() - wallBefore) / 1000;
     const finals = (await redis.xrange(REDIS_KEYS.mtJobs, '-', '+')).filter(([, fields]) => {
