@@ -11,6 +11,7 @@ DEBIAN_PACKAGES=(
   chromium                # browser for the end-to-end tests
   sox espeak-ng pocketsphinx-testdata                                    # test audio: recorded and synthetic speech
   build-essential python3 # native addons (node-gyp)
+  postgresql              # the tests run persistence against a real Postgres server too (initdb in a temp dir)
 )
 
 missing=()

@@ -1,3 +1,4 @@
 // Browser-safe part of the protocol; Redis stream entries live in `@parley/protocol/streams` (Node only).
 export * from './languages.js';
 export * from './signaling.js';
+export * from './accounts.js';

@@ -118,6 +118,10 @@ export interface ClientToServerEvents {
   mute: (request: unknown, ack: (reply: Ack<object>) => void) => void;
   /** Asks the server to renegotiate with an ICE restart (the browser's network changed). */
   restartIce: (ack: (reply: Ack<object>) => void) => void;
+  /** The room's owner locks it, removes or mutes someone (payload: hostRequestSchema). */
+  host: (request: unknown, ack: (reply: Ack<object>) => void) => void;
+  /** A fresh socket token (payload: refreshTokenRequestSchema); without one the socket closes when its token expires. */
+  refreshToken: (request: unknown, ack: (reply: Ack<{ expiresAtMs: number }>) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -134,6 +138,8 @@ export interface ServerToClientEvents {
   /** Participants whose voice is active now, loudest first (from the audio-level header extension). */
   activeSpeakers: (speakers: { ids: string[] }) => void;
   engines: (engines: RoomEngines) => void;
+  /** The room's owner muted this participant's microphone. */
+  mutedByHost: () => void;
 }
 
 export type LanguagePair = `${LanguageCode}>${LanguageCode}`;

@@ -16,6 +16,7 @@ import { SpeakerFeed } from './SpeakerFeed.js';
 import { StaticFiles } from './StaticFiles.js';
 import { SileroVad } from './audio/SileroVad.js';
 import { turnCredentials } from './turnCredentials.js';
+import { AccessLayer } from './http/AccessLayer.js';
 
 /** The sfu process: HTTP (health, web app), socket.io signaling, rooms, caption delivery. */
 export class SfuServer {
@@ -26,6 +27,7 @@ export class SfuServer {
   private readonly rooms: RoomRegistry;
   private readonly staticFiles: StaticFiles | undefined;
   private readonly backlog: BacklogMonitor;
+  private readonly access: AccessLayer;
   private vad: SileroVad | undefined;
   private closed = false;
 
@@ -54,6 +56,7 @@ export class SfuServer {
       onError: (err) => log.warn({ err }, 'could not read the caption backlog'),
     });
     this.rooms = new RoomRegistry(this.io, config.MAX_PARTICIPANTS_PER_ROOM);
+    this.access = new AccessLayer(config, log, this.io, this.rooms, this.staticFiles, origins);
     const rtc = rtcSettingsFromConfig(config);
     // Which engines serve each language pair: the workers write it to Redis when they start.
     this.io.on('connection', (socket) => {
@@ -67,6 +70,8 @@ export class SfuServer {
       rooms: this.rooms,
       rtc,
       log,
+      admit: this.access.roomAccess.admit,
+      onJoined: this.access.roomAccess.onJoined,
       iceServers: () => (config.TURN_URLS && config.TURN_SECRET ? [{ urls: config.TURN_URLS, ...turnCredentials(config.TURN_SECRET) }] : []),
       startSpeakerFeed: (room, peer) => {
         if (!this.vad) throw new Error('VAD not loaded');
@@ -78,6 +83,7 @@ export class SfuServer {
   /** Loads the VAD model, connects to Redis and listens; resolves with the bound port. */
   async listen(port = this.config.GATEWAY_PORT, host = this.config.HOST): Promise<number> {
     this.vad = await SileroVad.load();
+    await this.access.open();
     await this.redis.connect();
     await this.relay.start();
     this.backlog.start();
@@ -110,18 +116,7 @@ export class SfuServer {
       res.end(JSON.stringify({ redis: redisOk, vad: !!this.vad, rooms: this.rooms.size }));
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    if (!this.staticFiles) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
-      return;
-    }
-    await this.staticFiles.serve(req, res).catch((err: unknown) => {
-      this.log.error({ err }, 'static file error');
-      if (!res.headersSent) res.writeHead(500).end();
-    });
+    this.access.handle(req, res);
   }
 
   /** Idempotent: disconnects everyone, closes rooms and Redis. */
@@ -133,5 +128,6 @@ export class SfuServer {
     await this.rooms.close();
     await this.relay.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.access.close();
   }
 }

@@ -10,6 +10,7 @@ import {
   offerRequestSchema,
   type Ack,
   type ClientToServerEvents,
+  type JoinRequest,
   type ServerToClientEvents,
 } from '@parley/protocol';
 import { Peer } from './Peer.js';
@@ -22,11 +23,11 @@ import { TokenBucket } from './TokenBucket.js';
 import { captionAudience } from './CaptionRelay.js';
 
 type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents>;
-type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 /** Every event a client may send (a Record, so that a new protocol event cannot be missed here). */
 const CLIENT_EVENTS: ReadonlySet<unknown> = new Set(
-  Object.keys({ join: 1, offer: 1, ice: 1, leave: 1, mute: 1, restartIce: 1 } satisfies Record<keyof ClientToServerEvents, 1>),
+  Object.keys({ join: 1, offer: 1, ice: 1, leave: 1, mute: 1, restartIce: 1, host: 1, refreshToken: 1 } satisfies Record<keyof ClientToServerEvents, 1>),
 );
 
 /** Starts captioning a participant's microphone; returns how to stop it. */
@@ -46,6 +47,10 @@ export interface SignalingOptions {
   connectTimeoutMs?: number;
   messagesPerSecond?: number;
   messageBurst?: number;
+  /** Refuses a join this socket may not make (sign-in, private room, lock, capacity) by throwing a SignalingError. */
+  admit?: (socket: ParleySocket, request: JoinRequest) => Promise<void>;
+  /** Told of every peer that joined, so that room controls can reach it and its socket. */
+  onJoined?: (socket: ParleySocket, room: Room, peer: Peer) => void;
 }
 
 interface SocketState {
@@ -88,6 +93,9 @@ export class SignalingServer {
 
     this.on(socket, 'join', joinRequestSchema, async (request) => {
       if (state.peer) throw new SignalingError('Already in a room; leave it first.', 409);
+      await this.options.admit?.(socket, request);
+      if (!socket.connected) throw new SignalingError('The connection closed while joining.', 410);
+      if (state.peer) throw new SignalingError('Already in a room; leave it first.', 409);
       const room = this.options.rooms.getOrCreate(request.room);
       const peer = new Peer({
         id: randomUUID(),
@@ -114,6 +122,7 @@ export class SignalingServer {
           this.disconnect(socket, reason);
         }
       });
+      this.options.onJoined?.(socket, room, peer);
       log.info({ room: room.id, peer: peer.id, speaks: peer.speaks, reads: peer.reads }, 'joined');
       return { peerId: peer.id, participants: room.participants(), iceServers: this.options.iceServers() };
     });
