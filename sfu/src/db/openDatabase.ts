@@ -52,7 +52,10 @@ export async function openDatabase(url: string | undefined): Promise<Kysely<Data
       }),
     });
   } else {
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: target.location, max: 5 }) }) });
+    const pool = new pg.Pool({ connectionString: target.location, max: 5 });
+    // An idle connection the server closed (restart, shutdown) must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   try {
     await migrate(db);
