@@ -12,6 +12,7 @@ import {
   type RoomEngines,
   type ServerToClientEvents,
 } from '@parley/protocol';
+import { keepSocketTokenFresh, socketAuth } from './auth';
 import { iceGatheringComplete, iceUfrag, nextIceGatheringEnd } from './ice';
 import { INSECURE_CONTEXT_MIC_MESSAGE, describeMicError } from './micErrors';
 
@@ -111,6 +112,7 @@ export class RoomSession {
   private signaling: Promise<unknown> = Promise.resolve();
   private restartingIce = false;
   private readonly onNetworkChange = () => this.requestIceRestart();
+  private readonly stopTokenRefresh: () => void;
 
   constructor(
     private readonly request: JoinRequest,
@@ -118,7 +120,9 @@ export class RoomSession {
     private readonly handlers: SessionHandlers,
   ) {
     this.view = initialSessionView(withMic);
-    this.socket = io({ autoConnect: false });
+    this.socket = io({ autoConnect: false, auth: socketAuth });
+    this.stopTokenRefresh = keepSocketTokenFresh(this.socket);
+    this.socket.on('mutedByHost', () => this.setMuted(true));
     this.socket.on('connect', () => void this.join());
     this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
     this.socket.on('connect_error', (error) => this.onConnectError(error));
@@ -183,6 +187,7 @@ export class RoomSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopTokenRefresh();
     this.releaseMedia();
     const socket = this.socket;
     socket.off();

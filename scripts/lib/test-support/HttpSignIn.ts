@@ -92,7 +92,7 @@ export async function signInOverHttp(baseUrl: string, login: string, jar = new C
     const html = await response.text();
     const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1];
     if (response.status !== 200 || !prompt) throw new Error(`sign-in stopped at ${url}: ${response.status} ${html.slice(0, 300)}`);
-    const form = prompt === 'login' ? { prompt, login, password: 'any' } : { prompt };
+    const form: Record<string, string> = prompt === 'login' ? { prompt, login, password: 'any' } : { prompt };
     response = await fetch(url, {
       method: 'POST',
       headers: { cookie: jar.header(url), 'content-type': 'application/x-www-form-urlencoded' },

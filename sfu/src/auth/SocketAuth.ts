@@ -22,7 +22,7 @@ export function socketIdentity(socket: ParleySocket): SocketIdentity {
 export interface SocketAuthOptions {
   /** Absent with AUTH=off: guests connect without a token. */
   tokens?: SocketTokens;
-  accounts?: AccountStore;
+  accounts: () => AccountStore | undefined;
   log: Logger;
   maxConnectionsPerIp: number;
   /** New connections per IP: a burst, then this many a second. */
@@ -65,7 +65,7 @@ export class SocketAuth {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       if (typeof token !== 'string' || !token) throw new TokenError('Sign in to use Parley: this connection has no sign-in token.');
       const claims = await this.options.tokens.verify(token);
-      const session = await this.options.accounts?.liveSession(claims.sessionId);
+      const session = await this.options.accounts()?.liveSession(claims.sessionId);
       if (!session || session.user.id !== claims.userId) throw new TokenError('Your session has ended; sign in again.');
       identity.userId = claims.userId;
       identity.sessionId = claims.sessionId;
@@ -121,7 +121,7 @@ export class SocketAuth {
     if (claims.userId !== identity.userId || claims.sessionId !== identity.sessionId) {
       throw new TokenError('That token belongs to another sign-in; reconnect instead.');
     }
-    if (!(await this.options.accounts?.liveSession(claims.sessionId))) throw new TokenError('Your session has ended; sign in again.');
+    if (!(await this.options.accounts()?.liveSession(claims.sessionId))) throw new TokenError('Your session has ended; sign in again.');
     return claims.expiresAtMs;
   }
 

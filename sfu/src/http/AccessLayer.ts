@@ -53,21 +53,17 @@ export class AccessLayer {
       this.socketTokens = new SocketTokens(keys, config.SOCKET_TOKEN_TTL_SECONDS, issuer, 'parley:socket');
       this.desktopTokens = new SocketTokens(keys, DESKTOP_ACCESS_TTL_SECONDS, issuer, 'parley:desktop');
     }
-    const self = this;
+    // The stores exist once open() has run; sockets are only accepted after that.
     this.socketAuth = new SocketAuth(io, {
       tokens: this.socketTokens,
-      get accounts() {
-        return self.accounts;
-      },
+      accounts: () => this.accounts,
       log,
       maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP,
       connectBurstPerIp: config.CONNECT_BURST_PER_IP,
       connectsPerSecondPerIp: config.CONNECTS_PER_SECOND_PER_IP,
     });
     this.roomAccess = new RoomAccess({
-      get store() {
-        return self.roomStore;
-      },
+      store: () => this.roomStore,
       rooms,
       log,
       joinBurst: config.JOIN_BURST,

@@ -10,8 +10,8 @@ import { KeyedRateLimiter } from '../http/KeyedRateLimiter.js';
 import type { RoomStore } from './RoomStore.js';
 
 export interface RoomAccessOptions {
-  /** Absent with AUTH=off: rooms are open to anyone with the name, as guests. */
-  store?: RoomStore;
+  /** Undefined with AUTH=off: rooms are open to anyone with the name, as guests. */
+  store: () => RoomStore | undefined;
   rooms: RoomRegistry;
   log: Logger;
   joinBurst: number;
@@ -42,7 +42,7 @@ export class RoomAccess {
   readonly admit = async (socket: ParleySocket, request: JoinRequest): Promise<void> => {
     const identity = socketIdentity(socket);
     if (!this.joinRate.take(identity.userId ?? identity.ip)) throw new SignalingError('Too many join attempts; wait a few seconds and try again.', 429);
-    const { store } = this.options;
+    const store = this.options.store();
     if (!store) return;
     if (!identity.userId) throw new SignalingError('Sign in to join rooms on this server.', 401);
     let room = await store.get(request.room);
@@ -93,7 +93,7 @@ export class RoomAccess {
   private async host(socket: ParleySocket, payload: unknown): Promise<void> {
     const parsed = hostRequestSchema.safeParse(payload);
     if (!parsed.success) throw new SignalingError(`Invalid host request: ${parsed.error.issues[0]?.message ?? 'bad payload'}`, 400);
-    const { store } = this.options;
+    const store = this.options.store();
     if (!store) throw new SignalingError('Host controls need sign-in (AUTH=oidc) on this server.', 403);
     const self = [...this.seats.values()].find((s) => s.socket === socket);
     if (!self) throw new SignalingError('Join the room first.', 409);
