@@ -29,12 +29,9 @@ export function App() {
   const [screen, setScreen] = useState<Screen>({ kind: 'lobby', error: null });
   const [me, setMe] = useState<MeReply | null>(null);
   const [inviteNotice, setInviteNotice] = useState<{ text: string; error: boolean } | null>(null);
-  /** Remounts the lobby form when the room is chosen for it (a created room, an accepted invite). */
-  const [lobbyKey, setLobbyKey] = useState(0);
 
   const chooseRoom = useCallback((room: string) => {
     setLobbyValues((values) => ({ ...values, room }));
-    setLobbyKey((key) => key + 1);
     window.history.replaceState(null, '', roomPath(room));
   }, []);
 
@@ -44,7 +41,6 @@ export function App() {
       if (reply.auth === 'oidc' && reply.user) {
         const user = reply.user;
         setLobbyValues((values) => (values.name ? values : { ...values, name: user.name.slice(0, 64) }));
-        setLobbyKey((key) => key + 1);
       }
     });
   }, []);
@@ -106,7 +102,6 @@ export function App() {
   ) : null;
   return (
     <Lobby
-      key={lobbyKey}
       initial={lobbyValues}
       serverError={screen.error}
       onJoin={join}

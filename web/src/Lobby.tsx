@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { LIMITS, joinRequestSchema, type JoinRequest, type LanguageCode } from '@parley/protocol';
 import { HeadphonesIcon, MicIcon } from './Icons';
 import { LanguageSelect } from './LanguageSelect';
@@ -37,6 +37,11 @@ export function Lobby({ initial, serverError, onJoin, account, extra, canJoin = 
   const [values, setValues] = useState(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
+
+  // A room chosen outside the form (just created, or from an accepted invite) replaces what was typed;
+  // the signed-in user's name fills an empty name field.
+  useEffect(() => setValues((v) => (v.room === initial.room ? v : { ...v, room: initial.room })), [initial.room]);
+  useEffect(() => setValues((v) => (v.name || !initial.name ? v : { ...v, name: initial.name })), [initial.name]);
 
   function set<K extends Field>(field: K, value: LobbyValues[K]) {
     setValues((current) => ({ ...current, [field]: value }));
