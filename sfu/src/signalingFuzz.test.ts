@@ -114,7 +114,12 @@ describe('signaling under hostile input (sfu as a child process)', () => {
   let inFlightAtDeath: string[] = [];
 
   beforeAll(async () => {
-    const [started, sdp] = await Promise.all([startSfuProcess({ redisUrl: `${inject('redisUrl')}/7`, readyTimeoutMs: 30_000 }), realOfferSdp()]);
+    const [started, sdp] = await Promise.all([startSfuProcess({
+        redisUrl: `${inject('redisUrl')}/7`,
+        readyTimeoutMs: 30_000,
+        // Thousands of connections from one address are the point here; the per-address limits have their own test (flood.test.ts).
+        env: { MAX_CONNECTIONS_PER_IP: '100000', CONNECT_BURST_PER_IP: '100000', JOIN_BURST: '100000' },
+      }), realOfferSdp()]);
     ({ sfu, url } = started);
     void sfu.waitForExit().then(() => (inFlightAtDeath = [...inFlight]));
     realSdp = sdp;

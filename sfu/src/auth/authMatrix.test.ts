@@ -58,6 +58,7 @@ describe('auth matrix (AUTH=oidc, real OpenID provider process, real sockets and
   /** Resolves with the server's refusal message, or 'connected'. */
   function connectOutcome(socket: ClientSocket): Promise<string> {
     return new Promise((resolve) => {
+      if (socket.connected) return resolve('connected');
       socket.once('connect', () => resolve('connected'));
       socket.once('connect_error', (error) => resolve(error.message));
     });
@@ -87,6 +88,22 @@ describe('auth matrix (AUTH=oidc, real OpenID provider process, real sockets and
   it('refuses an expired token', async () => {
     const expired = await tokensSignedWith(env.TOKEN_SIGNING_KEYS!, -60).issue({ id: alice.userId, name: 'Alice' }, await sessionOf(alice));
     expect(await connectOutcome(connect(expired.token))).toMatch(/expired/);
+  });
+
+  it('closes a connection whose token expires unrenewed, and keeps one that renews it', async () => {
+    const shortLived = tokensSignedWith(env.TOKEN_SIGNING_KEYS!, 2);
+    const lapsing = connect((await shortLived.issue({ id: alice.userId, name: 'Alice' }, await sessionOf(alice))).token);
+    const renewing = connect((await shortLived.issue({ id: alice.userId, name: 'Alice' }, await sessionOf(alice))).token);
+    expect(await connectOutcome(lapsing)).toBe('connected');
+    expect(await connectOutcome(renewing)).toBe('connected');
+    const renewed = await new Promise<Ack<{ expiresAtMs: number }>>((resolve) => renewing.emit('refreshToken', { token: '' }, resolve));
+    expect(renewed.ok).toBe(false);
+    const fresh = await alice.socketToken();
+    expect(await new Promise<Ack<{ expiresAtMs: number }>>((resolve) => renewing.emit('refreshToken', { token: fresh }, resolve))).toMatchObject({ ok: true });
+    const closed = await new Promise<string>((resolve) => lapsing.once('fatal', (e) => resolve(e.message)));
+    expect(closed).toMatch(/expired and was not renewed/);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(renewing.connected).toBe(true);
   });
 
   it('refuses a forged signature', async () => {
