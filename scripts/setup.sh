@@ -12,6 +12,7 @@ DEBIAN_PACKAGES=(
   sox espeak-ng pocketsphinx-testdata                                    # test audio: recorded and synthetic speech
   build-essential python3 # native addons (node-gyp)
   postgresql              # the tests run persistence against a real Postgres server too (initdb in a temp dir)
+  meson ninja-build pkg-config curl libuv1-dev libssl-dev libflatbuffers-dev flatbuffers-compiler  # the mediasoup worker, built from source
 )
 
 missing=()
@@ -40,6 +41,9 @@ if [[ ! -f $fixture ]] || ! (cd "$(dirname "$fixture")" && sha256sum --check --s
   cat "$fixture".part* > "$fixture"
   (cd "$(dirname "$fixture")" && sha256sum --check --quiet "$(basename "$fixture").sha256")
 fi
+
+# The mediasoup worker (media forwarding), built once per version and cached; prints its path.
+bash scripts/build-mediasoup-worker.sh >/dev/null
 
 addon=workers/native/pocketsphinx/build/Release/pocketsphinx.node
 if [[ ! -f $addon || workers/native/pocketsphinx/src/addon.c -nt $addon || workers/native/pocketsphinx/binding.gyp -nt $addon ]]; then

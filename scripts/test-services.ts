@@ -1,10 +1,13 @@
 import type { TestProject } from 'vitest/node';
 import { ChildProcess } from './lib/ChildProcess.js';
 import { freePort, httpOk, portOpen, waitFor } from './lib/freePort.js';
+import { mediasoupWorkerBin } from './lib/mediasoupWorker.js';
 import { redisServerArgs } from './lib/services.js';
 
 /** Real Redis and apertium-apy for the unit tests, on free loopback ports, stopped afterwards. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // In the environment before the test processes fork, so that every sfu they start finds it.
+  mediasoupWorkerBin();
   const redisPort = await freePort();
   const apyPort = await freePort();
   const redis = new ChildProcess({

@@ -2,3 +2,4 @@
 export * from './languages.js';
 export * from './signaling.js';
 export * from './accounts.js';
+export * from './media.js';

@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import { languageCodeSchema, type LanguageCode } from './languages.js';
+import {
+  dtlsParametersSchema,
+  mediaIdSchema,
+  rtpCapabilitiesSchema,
+  rtpParametersSchema,
+  type IceParametersMessage,
+  type RtpCapabilitiesMessage,
+  type TransportInfo,
+} from './media.js';
 
 /** Caps on what a client may send; the server rejects anything larger before parsing. */
 export const LIMITS = {
   displayNameChars: 64,
   roomIdChars: 64,
-  sdpChars: 16_384,
-  candidateChars: 1_024,
   /** socket.io's maxHttpBufferSize: no single message may exceed this. */
   messageBytes: 32_768,
 } as const;
@@ -32,26 +39,51 @@ export const joinRequestSchema = z.strictObject({
 });
 export type JoinRequest = z.infer<typeof joinRequestSchema>;
 
-export const sessionDescriptionSchema = z.strictObject({
-  type: z.enum(['offer', 'answer']),
-  sdp: z.string().min(1, 'sdp is empty').max(LIMITS.sdpChars, `sdp is longer than ${LIMITS.sdpChars} characters`),
+/** Creates this participant's WebRTC transports: always one to receive, one to send with a microphone. */
+export const createTransportsRequestSchema = z.strictObject({
+  /** What this client's WebRTC stack can receive (mediasoup-client's device.rtpCapabilities). */
+  rtpCapabilities: rtpCapabilitiesSchema,
+  /** Whether to make a send transport too (false: listen-only). */
+  send: z.boolean(),
 });
-export type SessionDescription = z.infer<typeof sessionDescriptionSchema>;
+export type CreateTransportsRequest = z.infer<typeof createTransportsRequestSchema>;
 
-export const offerRequestSchema = z.strictObject({
-  description: sessionDescriptionSchema.refine((d) => d.type === 'offer', 'description.type must be "offer"'),
-});
-export type OfferRequest = z.infer<typeof offerRequestSchema>;
+export interface CreateTransportsReply {
+  send?: TransportInfo;
+  recv: TransportInfo;
+}
 
-export const iceCandidateSchema = z.strictObject({
-  candidate: z.string().max(LIMITS.candidateChars),
-  sdpMid: z.string().max(32).nullable().optional(),
-  sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional(),
+export const connectTransportRequestSchema = z.strictObject({
+  transportId: mediaIdSchema,
+  dtlsParameters: dtlsParametersSchema,
 });
-export type IceCandidate = z.infer<typeof iceCandidateSchema>;
+export type ConnectTransportRequest = z.infer<typeof connectTransportRequestSchema>;
+
+export const produceRequestSchema = z.strictObject({
+  transportId: mediaIdSchema,
+  kind: z.literal('audio', { error: 'only audio can be sent' }),
+  rtpParameters: rtpParametersSchema,
+});
+export type ProduceRequest = z.infer<typeof produceRequestSchema>;
+
+export const restartIceRequestSchema = z.strictObject({ transportId: mediaIdSchema });
+export type RestartIceRequest = z.infer<typeof restartIceRequestSchema>;
+
+/** Another participant's audio, to be received on this client's receive transport. */
+export const newConsumerSchema = z.strictObject({
+  consumerId: mediaIdSchema,
+  producerId: mediaIdSchema,
+  /** The participant who speaks on it; also the stream id the client gives the track. */
+  peerId: z.string().max(64),
+  kind: z.literal('audio'),
+  rtpParameters: rtpParametersSchema,
+});
+export type NewConsumer = z.infer<typeof newConsumerSchema>;
+
+export const consumerClosedSchema = z.strictObject({ consumerId: mediaIdSchema });
 
 export const participantSchema = z.strictObject({
-  /** Also the speakerId of their captions and the stream id of their audio track in the SDP. */
+  /** Also the speakerId of their captions and the stream id of the track carrying their audio. */
   id: z.string(),
   name: z.string(),
   speaks: languageCodeSchema,
@@ -90,12 +122,6 @@ export type Caption = z.infer<typeof captionSchema>;
 export const muteRequestSchema = z.strictObject({ muted: z.boolean() });
 export type MuteRequest = z.infer<typeof muteRequestSchema>;
 
-/** The browser's answer to a server-initiated offer (participants came or went, ICE restart). */
-export const answerReplySchema = z.strictObject({
-  description: sessionDescriptionSchema.refine((d) => d.type === 'answer', 'description.type must be "answer"'),
-});
-export type AnswerReply = z.infer<typeof answerReplySchema>;
-
 /** Which engines make the captions of each language pair in this room, e.g. "en>es": "pocketsphinx+apertium". */
 export const roomEnginesSchema = z.record(z.string(), z.string());
 export type RoomEngines = z.infer<typeof roomEnginesSchema>;
@@ -106,18 +132,21 @@ export interface JoinReply {
   peerId: string;
   participants: Participant[];
   iceServers: { urls: string[]; username?: string; credential?: string }[];
+  /** What the room's router sends and receives: the client's mediasoup Device loads it. */
+  routerRtpCapabilities: RtpCapabilitiesMessage;
 }
 
-/** socket.io events the browser sends; every payload is validated by the server. */
+/** socket.io events the client sends; every payload is validated by the server. */
 export interface ClientToServerEvents {
   join: (request: unknown, ack: (reply: Ack<JoinReply>) => void) => void;
-  offer: (request: unknown, ack: (reply: Ack<{ description: SessionDescription }>) => void) => void;
-  ice: (candidate: unknown) => void;
+  createTransports: (request: unknown, ack: (reply: Ack<CreateTransportsReply>) => void) => void;
+  connectTransport: (request: unknown, ack: (reply: Ack<object>) => void) => void;
+  produce: (request: unknown, ack: (reply: Ack<{ producerId: string }>) => void) => void;
+  /** New ICE credentials for a transport whose network path changed or failed. */
+  restartIce: (request: unknown, ack: (reply: Ack<{ iceParameters: IceParametersMessage }>) => void) => void;
   leave: (ack?: (reply: Ack<object>) => void) => void;
   /** Pauses (or resumes) forwarding and captioning of this participant's microphone. */
   mute: (request: unknown, ack: (reply: Ack<object>) => void) => void;
-  /** Asks the server to renegotiate with an ICE restart (the browser's network changed). */
-  restartIce: (ack: (reply: Ack<object>) => void) => void;
   /** The room's owner locks it, removes or mutes someone (payload: hostRequestSchema). */
   host: (request: unknown, ack: (reply: Ack<object>) => void) => void;
   /** A fresh socket token (payload: refreshTokenRequestSchema); without one the socket closes when its token expires. */
@@ -130,12 +159,16 @@ export interface ServerToClientEvents {
   /** The caption pipeline is behind; captions will arrive late, none are lost. */
   captionsDelayed: (notice: { room: string; backlog: number }) => void;
   fatal: (error: { message: string }) => void;
+  /** Receive another participant's audio; the ack says the client is ready, then it starts flowing. */
+  newConsumer: (consumer: NewConsumer, ack: (reply: unknown) => void) => void;
+  /** That audio stopped for good (its speaker left, or lost their connection). */
+  consumerClosed: (notice: { consumerId: string }) => void;
   /**
-   * A new offer from the server after the first negotiation (a participant's audio was added or
-   * removed, or an ICE restart); the browser answers through the ack.
+   * The server lost this room's media (a media process died) and rebuilt it: the client keeps its
+   * place in the room and sets up its transports again from createTransports.
    */
-  renegotiate: (request: { description: SessionDescription }, ack: (reply: unknown) => void) => void;
-  /** Participants whose voice is active now, loudest first (from the audio-level header extension). */
+  mediaReset: (notice: { reason: string }) => void;
+  /** Participants whose voice is active now, loudest first. */
   activeSpeakers: (speakers: { ids: string[] }) => void;
   engines: (engines: RoomEngines) => void;
   /** The room's owner muted this participant's microphone. */

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { ChildProcess } from './ChildProcess.js';
 import { freePort, httpOk, waitFor } from './freePort.js';
+import { mediasoupWorkerBin } from './mediasoupWorker.js';
 import { redisServerArgs } from './services.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -55,7 +56,7 @@ export class ParleyStack {
       const host = o.host ?? '127.0.0.1';
       const port = o.port || (await freePort(host));
       const baseEnv = { ...process.env, ...this.engineEnv(), ...o.env, REDIS_URL: this.redisUrl, APERTIUM_URL: this.apertiumUrl };
-      const sfu = this.spawnTs('sfu', 'sfu/src/main.ts', { ...baseEnv, GATEWAY_PORT: String(port), HOST: host });
+      const sfu = this.spawnTs('sfu', 'sfu/src/main.ts', { ...baseEnv, GATEWAY_PORT: String(port), HOST: host, MEDIASOUP_WORKER_BIN: mediasoupWorkerBin() });
       const workers: Promise<ChildProcess>[] = [];
       for (let i = 0; i < (o.sttWorkers ?? 1); i++) workers.push(this.startWorker('stt', i, baseEnv));
       for (let i = 0; i < (o.mtWorkers ?? 1); i++) workers.push(this.startWorker('mt', i, baseEnv));

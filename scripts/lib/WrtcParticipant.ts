@@ -1,7 +1,7 @@
-import { io, type Socket } from 'socket.io-client';
-import type { Ack, Caption, ClientToServerEvents, JoinReply, LanguageCode, Participant, ServerToClientEvents } from '@parley/protocol';
+import { RoomClient } from '@parley/client';
+import type { Caption, LanguageCode, Participant } from '@parley/protocol';
 import { RemoteAudioTrack } from './RemoteAudioTrack.js';
-import { iceGatheringComplete, wrtc, type WrtcAudioSink, type WrtcAudioSource, type WrtcPeerConnection, type WrtcTrack } from './wrtc.js';
+import { installWrtcGlobals, wrtc, type WrtcAudioSink, type WrtcAudioSource, type WrtcTrack } from './wrtc.js';
 
 export const FRAME_SAMPLES_48K = 480;
 
@@ -15,11 +15,14 @@ export interface ParticipantOptions {
   origin?: string;
   /** Decode what the server forwards (a sink per remote track); off for participants that only caption. */
   receiveAudio?: boolean;
+  /** A socket token for servers with sign-in (fetched again on every reconnect). */
+  token?: () => Promise<string>;
 }
 
 /**
- * A Node participant with a real WebRTC connection: joins over socket.io, streams PCM in real time,
- * answers the server's renegotiations and decodes every other participant's audio.
+ * A Node participant with a real WebRTC connection, speaking the same signaling as the web app
+ * (the shared RoomClient over libwebrtc): joins, streams PCM in real time, and decodes every other
+ * participant's audio.
  */
 export class WrtcParticipant {
   readonly captions: Caption[] = [];
@@ -29,172 +32,131 @@ export class WrtcParticipant {
   /** Every activeSpeakers notice, in order. */
   readonly activeSpeakerNotices: string[][] = [];
   peerId = '';
-  /** Server offers answered so far. */
-  renegotiations = 0;
-  private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
-  private pc: WrtcPeerConnection | undefined;
+  /** Remote audio tracks received so far (new consumers, also after a media reset). */
+  consumersReceived = 0;
+  /** Media resets the server announced (a media process died). */
+  mediaResets = 0;
+  readonly client: RoomClient;
   private source: WrtcAudioSource | undefined;
   private track: WrtcTrack | undefined;
   private captionWaiters: (() => void)[] = [];
-  private participantWaiters: (() => void)[] = [];
-  /** Remote audio by the transceiver's mid; one sink each, whatever stream the server puts on it. */
+  private roomWaiters: (() => void)[] = [];
+  /** Remote audio by the participant it carries. */
   private readonly remote = new Map<string, RemoteAudioTrack>();
-  private readonly sinks: WrtcAudioSink[] = [];
-  /** Offers and answers one at a time: a server offer waits until our own offer is answered. */
-  private signaling: Promise<unknown> = Promise.resolve();
+  private readonly sinks = new Map<RemoteAudioTrack, WrtcAudioSink>();
   private closed = false;
 
   private constructor(private readonly options: ParticipantOptions) {
-    this.socket = io(options.url, {
-      transports: ['websocket'],
-      reconnection: false,
-      extraHeaders: { origin: options.origin ?? options.url },
+    installWrtcGlobals();
+    const token = options.token;
+    this.client = new RoomClient({
+      url: options.url,
+      socket: {
+        transports: ['websocket'],
+        reconnection: false,
+        extraHeaders: { origin: options.origin ?? options.url },
+        ...(token ? { auth: (cb: (data: object) => void) => void token().then((t) => cb({ token: t })) } : {}),
+      },
+      join: { room: options.room, name: options.name, speaks: options.speaks, reads: options.reads },
+      handlerName: 'Chrome111',
+      manualMedia: true,
     });
-    this.socket.on('caption', (caption) => {
+    const client = this.client;
+    client.on('caption', (caption) => {
       this.captions.push(caption);
       this.arrivedAtMs.set(caption, Date.now());
       for (const wake of this.captionWaiters.splice(0)) wake();
     });
-    this.socket.on('participants', (p) => {
+    client.on('participants', (p) => {
       this.participants = p;
       this.wakeRoomWaiters();
     });
-    this.socket.on('activeSpeakers', ({ ids }) => {
+    client.on('activeSpeakers', (ids) => {
       this.activeSpeakerNotices.push(ids);
       this.wakeRoomWaiters();
     });
-    this.socket.on('renegotiate', (request, ack) => {
-      this.signaling = this.signaling.then(() => this.answerServerOffer(request.description.sdp, ack));
+    client.on('remoteTrack', (peerId, track) => this.onRemoteTrack(peerId, track as unknown as WrtcTrack));
+    client.on('remoteTrackEnded', (peerId) => {
+      const remote = this.remote.get(peerId);
+      if (remote) this.dropRemote(peerId, remote);
+      this.wakeRoomWaiters();
+    });
+    client.on('mediaReset', () => {
+      this.mediaResets += 1;
+      this.wakeRoomWaiters();
     });
   }
 
   static async join(options: ParticipantOptions): Promise<WrtcParticipant> {
     const participant = new WrtcParticipant(options);
-    await participant.joinRoom();
+    const joined = participant.client.whenJoined();
+    const refused = new Promise<never>((_, reject) => participant.client.socket.once('connect_error', reject));
+    participant.client.start();
+    try {
+      const reply = await Promise.race([joined, refused]);
+      participant.peerId = reply.peerId;
+    } catch (error) {
+      await participant.close();
+      throw new Error(`join failed: ${(error as Error).message}`);
+    }
     return participant;
   }
 
-  private async joinRoom(): Promise<void> {
-    const { room, name, speaks, reads } = this.options;
-    const reply = await new Promise<Ack<JoinReply>>((resolve, reject) => {
-      this.socket.once('connect_error', reject);
-      this.socket.emit('join', { room, name, speaks, reads }, resolve);
-    });
-    if (!reply.ok) throw new Error(`join failed: ${reply.error}`);
-    this.peerId = reply.peerId;
-    this.participants = reply.participants;
-  }
-
-  /** Opens the microphone: a WebRTC connection whose audio comes from `sendPcm`. */
+  /** Opens the microphone: a send transport whose audio comes from `sendPcm`. */
   async startMicrophone(): Promise<void> {
     this.source = new wrtc.nonstandard.RTCAudioSource();
     this.track = this.source.createTrack();
-    await this.connect((pc) => pc.addTrack(this.track!, new wrtc.MediaStream()));
+    const track = this.track as unknown as MediaStreamTrack;
+    await this.client.startMedia(() => Promise.resolve(track));
   }
 
-  /** Listen-only: a receive-only WebRTC connection (no microphone). */
+  /** Listen-only: a receive transport, no microphone. */
   async startListening(): Promise<void> {
-    await this.connect((pc) => pc.addTransceiver('audio', { direction: 'recvonly' }));
+    await this.client.startMedia();
   }
 
-  private async connect(addMedia: (pc: WrtcPeerConnection) => void): Promise<void> {
-    const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
-    this.pc = pc;
-    pc.ontrack = (event) => this.onTrack(event.track, event.streams[0]?.id, event.transceiver?.mid ?? null);
-    addMedia(pc);
-    const firstExchange = (async () => {
-      const offer = await pc.createOffer();
-      await pc.setLocalDescription(offer);
-      await iceGatheringComplete(pc);
-      const reply = await new Promise<Ack<{ description: { type: string; sdp: string } }>>((resolve) =>
-        this.socket.emit('offer', { description: { type: 'offer', sdp: pc.localDescription!.sdp } }, resolve),
-      );
-      if (!reply.ok) throw new Error(`offer failed: ${reply.error}`);
-      await pc.setRemoteDescription(reply.description);
-    })();
-    this.signaling = firstExchange.catch(() => undefined);
-    const connected = this.waitForConnection(pc);
-    await firstExchange;
-    await connected;
-  }
-
-  private waitForConnection(pc: WrtcPeerConnection): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`WebRTC did not connect (state ${pc.connectionState})`)), 15_000);
-      pc.onconnectionstatechange = () => {
-        if (pc.connectionState === 'connected') {
-          clearTimeout(timer);
-          resolve();
-        } else if (pc.connectionState === 'failed') {
-          clearTimeout(timer);
-          reject(new Error('WebRTC connection failed'));
-        }
-      };
-    });
-  }
-
-  private async answerServerOffer(sdp: string, ack: (reply: unknown) => void): Promise<void> {
-    const pc = this.pc;
-    if (!pc || this.closed) return;
-    try {
-      await pc.setRemoteDescription({ type: 'offer', sdp });
-      const answer = await pc.createAnswer();
-      await pc.setLocalDescription(answer);
-      // An ICE restart gathers new candidates, and the server takes none trickled: the answer carries them.
-      await iceGatheringComplete(pc);
-      this.renegotiations += 1;
-      ack({ description: { type: 'answer', sdp: pc.localDescription!.sdp } });
-      this.syncRemoteTracks(pc);
-    } catch (error) {
-      ack({ error: (error as Error).message });
-    }
-  }
-
-  private onTrack(track: WrtcTrack, streamId: string | undefined, mid: string | null): void {
-    if (this.options.receiveAudio === false || mid === null || streamId === undefined) return;
-    let remote = this.remote.get(mid);
-    if (!remote || remote.track !== track) {
-      remote = new RemoteAudioTrack(track);
-      this.remote.set(mid, remote);
+  private onRemoteTrack(peerId: string, track: WrtcTrack): void {
+    this.consumersReceived += 1;
+    const old = this.remote.get(peerId);
+    if (old) this.dropRemote(peerId, old);
+    const remote = new RemoteAudioTrack(track);
+    remote.setStream(peerId);
+    this.remote.set(peerId, remote);
+    if (this.options.receiveAudio !== false) {
       const sink = new wrtc.nonstandard.RTCAudioSink(track);
-      const target = remote;
-      sink.ondata = (data) => target.push(data.samples, data.sampleRate, data.channelCount);
-      this.sinks.push(sink);
+      sink.ondata = (data) => remote.push(data.samples, data.sampleRate, data.channelCount);
+      this.sinks.set(remote, sink);
     }
-    remote.setStream(streamId);
     this.wakeRoomWaiters();
+  }
+
+  private dropRemote(peerId: string, remote: RemoteAudioTrack): void {
+    this.remote.delete(peerId);
+    this.sinks.get(remote)?.stop();
+    this.sinks.delete(remote);
+    remote.setStream(undefined);
   }
 
   private wakeRoomWaiters(): void {
-    for (const wake of this.participantWaiters.splice(0)) wake();
+    for (const wake of this.roomWaiters.splice(0)) wake();
   }
 
-  /** Transceivers the server stopped sending on no longer carry their stream. */
-  private syncRemoteTracks(pc: WrtcPeerConnection): void {
-    for (const transceiver of pc.getTransceivers()) {
-      const remote = transceiver.mid === null ? undefined : this.remote.get(transceiver.mid);
-      if (!remote) continue;
-      const receiving = transceiver.currentDirection === 'recvonly' || transceiver.currentDirection === 'sendrecv';
-      if (!receiving) remote.setStream(undefined);
-    }
-    this.wakeRoomWaiters();
-  }
-
-  /** Stream ids (= participant ids) whose audio is arriving now. */
+  /** Participant ids whose audio is arriving now. */
   remoteStreamIds(): string[] {
-    return [...this.remote.values()].map((r) => r.streamId).filter((id): id is string => id !== undefined);
+    return [...this.remote.keys()];
   }
 
   /** The remote audio currently carrying `participantId`'s stream. */
   remoteAudio(participantId: string): RemoteAudioTrack | undefined {
-    return [...this.remote.values()].find((r) => r.streamId === participantId);
+    return this.remote.get(participantId);
   }
 
-  /** RTP packets received over all remote audio (from WebRTC stats). */
+  /** RTP packets received over the receive transport (from its WebRTC stats). */
   async packetsReceived(): Promise<number> {
-    if (!this.pc) return 0;
+    const recv = this.client.transports.recv;
+    if (!recv || recv.closed) return 0;
     let total = 0;
-    for (const stat of (await this.pc.getStats()).values()) {
+    for (const stat of (await recv.getStats()).values() as Iterable<{ type: string; kind?: string; packetsReceived?: number }>) {
       if (stat.type === 'inbound-rtp' && stat.kind === 'audio') total += stat.packetsReceived ?? 0;
     }
     return total;
@@ -203,13 +165,12 @@ export class WrtcParticipant {
   /** Tells the server to pause (or resume) this participant's audio; with `localTrack`, also silences the track here. */
   async setMuted(muted: boolean, { localTrack = false }: { localTrack?: boolean } = {}): Promise<void> {
     if (localTrack && this.track) this.track.enabled = !muted;
-    const reply = await new Promise<Ack<object>>((resolve) => this.socket.emit('mute', { muted }, resolve));
-    if (!reply.ok) throw new Error(`mute failed: ${reply.error}`);
+    await this.client.setMuted(muted, { pauseLocally: localTrack });
   }
 
+  /** New ICE credentials on every transport, as after a network change. */
   async restartIce(): Promise<void> {
-    const reply = await new Promise<Ack<object>>((resolve) => this.socket.emit('restartIce', resolve));
-    if (!reply.ok) throw new Error(`restartIce failed: ${reply.error}`);
+    await this.client.restartIce();
   }
 
   /**
@@ -287,7 +248,7 @@ export class WrtcParticipant {
       if (left <= 0) throw new Error(`${this.options.name}: ${what} did not happen within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
-        this.participantWaiters.push(() => {
+        this.roomWaiters.push(() => {
           clearTimeout(timer);
           resolve();
         });
@@ -298,9 +259,9 @@ export class WrtcParticipant {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const sink of this.sinks) sink.stop();
+    for (const sink of this.sinks.values()) sink.stop();
+    this.sinks.clear();
+    this.client.close();
     this.track?.stop();
-    this.pc?.close();
-    this.socket.disconnect();
   }
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { ChildProcess } from './ChildProcess.js';
 import { freePort, httpOk, waitFor } from './freePort.js';
+import { mediasoupWorkerBin } from './mediasoupWorker.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -33,6 +34,7 @@ export async function startSfuProcess(options: SfuProcessOptions): Promise<{ sfu
       RTC_LISTEN_IP: '127.0.0.1',
       REDIS_URL: options.redisUrl,
       LOG_LEVEL: 'warn',
+      MEDIASOUP_WORKER_BIN: mediasoupWorkerBin(),
       ...options.env,
     },
     logFile: options.logFile,

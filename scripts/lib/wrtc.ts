@@ -34,6 +34,19 @@ export interface Wrtc {
 export const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as Wrtc;
 
 /**
+ * mediasoup-client looks for the browser's WebRTC classes on the global object; in Node they come
+ * from libwebrtc. Call before creating a RoomClient (with handlerName 'Chrome111': Node has no
+ * user agent to detect a handler from).
+ */
+export function installWrtcGlobals(): void {
+  const g = globalThis as Record<string, unknown>;
+  const all = createRequire(import.meta.url)('@roamhq/wrtc') as Record<string, unknown>;
+  for (const name of ['RTCPeerConnection', 'RTCSessionDescription', 'RTCIceCandidate', 'MediaStream', 'MediaStreamTrack', 'RTCRtpSender', 'RTCRtpReceiver']) {
+    if (g[name] === undefined && all[name] !== undefined) g[name] = all[name];
+  }
+}
+
+/**
  * Resolves once the connection has gathered its candidates, or after `capMs`: the sfu takes no
  * trickled candidates, so an offer or answer must carry them all.
  */

@@ -13,7 +13,7 @@ describe('SfuServer signaling (real socket.io, real Redis)', () => {
   const sockets: ClientSocket[] = [];
 
   beforeAll(async () => {
-    const config = loadSfuConfig({ REDIS_URL: `${inject('redisUrl')}/6`, RTC_LISTEN_IP: '127.0.0.1', MAX_PARTICIPANTS_PER_ROOM: '2' });
+    const config = loadSfuConfig({ REDIS_URL: `${inject('redisUrl')}/6`, RTC_LISTEN_IP: '127.0.0.1', MEDIASOUP_WORKERS: '1', MAX_PARTICIPANTS_PER_ROOM: '2' });
     server = new SfuServer(config, pino({ level: 'silent' }), { joinTimeoutMs: 1_500, messageBurst: 20, messagesPerSecond: 5 });
     const port = await server.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${port}`;
@@ -40,7 +40,7 @@ describe('SfuServer signaling (real socket.io, real Redis)', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ redis: true, vad: true });
+    expect(await ready.json()).toMatchObject({ redis: true, vad: true, mediaWorkers: 1 });
   });
 
   it('joins a room and tells everyone in it who is there', async () => {
@@ -77,13 +77,41 @@ describe('SfuServer signaling (real socket.io, real Redis)', () => {
     if (!reply.ok) expect(reply.error).toMatch(message);
   });
 
-  it('rejects an offer before joining and a malformed SDP after', async () => {
+  function request(socket: ClientSocket, event: string, payload: unknown): Promise<Ack<object>> {
+    return new Promise((resolve) => (socket as unknown as { emit(e: string, p: unknown, ack: (r: Ack<object>) => void): void }).emit(event, payload, resolve));
+  }
+
+  it('refuses media requests before joining, and malformed media parameters after', async () => {
     const socket = connect();
-    const early = await new Promise<Ack<object>>((resolve) => socket.emit('offer', { description: { type: 'offer', sdp: 'v=0' } }, resolve));
-    expect(early).toEqual({ ok: false, error: 'Join a room before sending an offer.' });
-    expect((await join(socket, { ...valid, room: 'sdp-test' })).ok).toBe(true);
-    const bad = await new Promise<Ack<object>>((resolve) => socket.emit('offer', { description: { type: 'offer', sdp: 'not an sdp' } }, resolve));
-    expect(bad.ok).toBe(false);
+    expect(await request(socket, 'createTransports', { rtpCapabilities: {}, send: false })).toEqual({ ok: false, error: 'Join a room first.' });
+    const reply = await join(socket, { ...valid, room: 'media-params' });
+    if (!reply.ok) throw new Error(reply.error);
+    const bad = [
+      ['createTransports', { rtpCapabilities: { codecs: 'opus' }, send: false }, /rtpCapabilities\.codecs/],
+      ['createTransports', { rtpCapabilities: {}, send: false }, /cannot receive Opus/],
+      ['connectTransport', { transportId: 'x', dtlsParameters: { fingerprints: [] } }, /fingerprints/],
+      ['connectTransport', { transportId: '../x', dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AB' }] } }, /transportId/],
+      ['produce', { transportId: 'x', kind: 'video', rtpParameters: { codecs: [] } }, /only audio|codecs/],
+      ['restartIce', { transportId: 'x'.repeat(65) }, /transportId/],
+    ] as const;
+    for (const [event, payload, message] of bad) {
+      const answer = await request(socket, event, payload);
+      expect(answer.ok, event).toBe(false);
+      if (!answer.ok) expect(answer.error).toMatch(message);
+    }
+    const transports = await request(socket, 'createTransports', { rtpCapabilities: reply.routerRtpCapabilities, send: true });
+    expect(transports.ok).toBe(true);
+    const wrongFingerprint = await request(socket, 'connectTransport', {
+      transportId: (transports as unknown as { send: { id: string } }).send.id,
+      dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AB:CD' }] },
+    });
+    expect(wrongFingerprint.ok).toBe(true); // accepted as given: DTLS itself then fails on a wrong certificate
+    const producing = await request(socket, 'produce', {
+      transportId: (transports as unknown as { recv: { id: string } }).recv.id,
+      kind: 'audio',
+      rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 1 }] },
+    });
+    expect(producing).toEqual({ ok: false, error: 'Audio is sent on the send transport only.' });
   });
 
   it('refuses a page from another origin', async () => {
@@ -102,7 +130,7 @@ describe('SfuServer signaling (real socket.io, real Redis)', () => {
   it('disconnects a socket that floods it', async () => {
     const socket = connect();
     const fatal = new Promise<{ message: string }>((resolve) => socket.once('fatal', resolve));
-    for (let i = 0; i < 100; i++) socket.emit('ice', { candidate: '' });
+    for (let i = 0; i < 100; i++) socket.emit('mute', { muted: true }, () => {});
     expect((await fatal).message).toMatch(/Too many messages/);
   });
 });

@@ -9,9 +9,10 @@ import { REDIS_KEYS } from '@parley/protocol/streams';
 import { BacklogMonitor } from './BacklogMonitor.js';
 import { CaptionRelay } from './CaptionRelay.js';
 import { OriginPolicy } from './OriginPolicy.js';
-import { RoomRegistry } from './RoomRegistry.js';
-import { rtcSettingsFromConfig } from './RtcSettings.js';
-import { SignalingServer, type SignalingOptions } from './SignalingServer.js';
+import { MediaWorkerPool } from './media/MediaWorkerPool.js';
+import { mediaSettingsFromConfig } from './media/MediaSettings.js';
+import { RoomRegistry } from './rooms/RoomRegistry.js';
+import { SignalingServer, type SignalingOptions } from './signaling/SignalingServer.js';
 import { SpeakerFeed } from './SpeakerFeed.js';
 import { StaticFiles } from './StaticFiles.js';
 import { SileroVad } from './audio/SileroVad.js';
@@ -24,7 +25,8 @@ export class SfuServer {
   private readonly io: Server<ClientToServerEvents, ServerToClientEvents>;
   private readonly redis: Redis;
   private readonly relay: CaptionRelay;
-  private readonly rooms: RoomRegistry;
+  private rooms: RoomRegistry | undefined;
+  private pool: MediaWorkerPool | undefined;
   private readonly staticFiles: StaticFiles | undefined;
   private readonly backlog: BacklogMonitor;
   private readonly access: AccessLayer;
@@ -35,7 +37,10 @@ export class SfuServer {
     private readonly config: SfuConfig,
     private readonly log: Logger,
     /** Limits of the signaling layer (tests shorten them). */
-    signalingLimits: Pick<SignalingOptions, 'joinTimeoutMs' | 'messagesPerSecond' | 'messageBurst' | 'renegotiateTimeoutMs' | 'connectTimeoutMs'> = {},
+    private readonly signalingLimits: Pick<
+      SignalingOptions,
+      'joinTimeoutMs' | 'messagesPerSecond' | 'messageBurst' | 'consumerAckTimeoutMs' | 'connectTimeoutMs' | 'iceRecoveryMs'
+    > = {},
   ) {
     this.staticFiles = config.WEB_DIST_DIR ? new StaticFiles(config.WEB_DIST_DIR) : undefined;
     this.http = createServer((req, res) => void this.onHttp(req, res));
@@ -55,9 +60,7 @@ export class SfuServer {
       onBacklog: (backlog) => this.announceBacklog(backlog),
       onError: (err) => log.warn({ err }, 'could not read the caption backlog'),
     });
-    this.rooms = new RoomRegistry(this.io, config.MAX_PARTICIPANTS_PER_ROOM);
-    this.access = new AccessLayer(config, log, this.io, this.rooms, this.staticFiles, origins);
-    const rtc = rtcSettingsFromConfig(config);
+    this.access = new AccessLayer(config, log, this.io, () => this.rooms, this.staticFiles, origins);
     // Which engines serve each language pair: the workers write it to Redis when they start.
     this.io.on('connection', (socket) => {
       this.redis.hgetall(REDIS_KEYS.engines).then(
@@ -65,25 +68,45 @@ export class SfuServer {
         (err: unknown) => log.warn({ err }, 'could not read the engine table'),
       );
     });
-    new SignalingServer(this.io, {
-      ...signalingLimits,
-      rooms: this.rooms,
-      rtc,
-      log,
-      admit: this.access.roomAccess.admit,
-      onJoined: this.access.roomAccess.onJoined,
-      iceServers: () => (config.TURN_URLS && config.TURN_SECRET ? [{ urls: config.TURN_URLS, ...turnCredentials(config.TURN_SECRET) }] : []),
-      startSpeakerFeed: (room, peer) => {
-        if (!this.vad) throw new Error('VAD not loaded');
-        return new SpeakerFeed({ room, peer, redis: this.redis, vad: this.vad, config, log });
-      },
-    });
+  }
+
+  /** The media processes (for tests and CPU accounting); undefined before listen(). */
+  get media(): MediaWorkerPool | undefined {
+    return this.pool;
+  }
+
+  get roomRegistry(): RoomRegistry | undefined {
+    return this.rooms;
   }
 
   /** Loads the VAD model, connects to Redis and listens; resolves with the bound port. */
   async listen(port = this.config.GATEWAY_PORT, host = this.config.HOST): Promise<number> {
     this.vad = await SileroVad.load();
     await this.access.open();
+    const pool = await MediaWorkerPool.start(mediaSettingsFromConfig(this.config), this.log);
+    this.pool = pool;
+    const rooms = new RoomRegistry({
+      io: this.io,
+      pool,
+      maxParticipants: this.config.MAX_PARTICIPANTS_PER_ROOM,
+      consumersPerWorker: this.config.MEDIA_CONSUMERS_PER_WORKER,
+      iceConsentTimeoutSeconds: this.config.RTC_ICE_CONSENT_TIMEOUT_SECONDS,
+      log: this.log,
+    });
+    this.rooms = rooms;
+    const config = this.config;
+    new SignalingServer(this.io, {
+      ...this.signalingLimits,
+      rooms,
+      log: this.log,
+      iceServers: () => (config.TURN_URLS && config.TURN_SECRET ? [{ urls: config.TURN_URLS, ...turnCredentials(config.TURN_SECRET) }] : []),
+      startSpeakerFeed: (room, peer) => {
+        if (!this.vad) throw new Error('VAD not loaded');
+        return new SpeakerFeed({ room, peer, redis: this.redis, vad: this.vad, config, log: this.log });
+      },
+      admit: this.access.roomAccess.admit,
+      onJoined: this.access.roomAccess.onJoined,
+    });
     await this.redis.connect();
     await this.relay.start();
     this.backlog.start();
@@ -112,8 +135,9 @@ export class SfuServer {
     }
     if (path === '/readyz') {
       const redisOk = this.redis.status === 'ready';
-      res.writeHead(redisOk && this.vad ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ redis: redisOk, vad: !!this.vad, rooms: this.rooms.size }));
+      const mediaWorkers = this.pool?.workers.length ?? 0;
+      res.writeHead(redisOk && this.vad && mediaWorkers > 0 ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ redis: redisOk, vad: !!this.vad, mediaWorkers, rooms: this.rooms?.size ?? 0 }));
       return;
     }
     this.access.handle(req, res);
@@ -125,7 +149,8 @@ export class SfuServer {
     this.closed = true;
     this.backlog.close();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
-    await this.rooms.close();
+    await this.rooms?.close();
+    this.pool?.close();
     await this.relay.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
     await this.access.close();

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SfuConfig } from './config.js';
-import type { Peer } from './Peer.js';
-import type { Room } from './Room.js';
+import type { Peer } from './rooms/Peer.js';
+import type { Room } from './rooms/Room.js';
 import { UtterancePublisher } from './UtterancePublisher.js';
 import { SpeakerAudioPipeline } from './audio/SpeakerAudioPipeline.js';
 import type { SileroVad } from './audio/SileroVad.js';

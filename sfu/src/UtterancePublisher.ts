@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { LanguageCode } from '@parley/protocol';
 import { REDIS_KEYS, recordToFields } from '@parley/protocol/streams';
@@ -30,6 +31,8 @@ const ASSIGN_STREAM_MAXLEN = 10_000;
 export class UtterancePublisher {
   private utteranceId: string | undefined;
   private utteranceCount = 0;
+  /** A speaker gets a new publisher whenever their microphone is set up again: ids must not repeat. */
+  private readonly publisherId = randomBytes(4).toString('hex');
   /** Chained so chunks of one speaker reach Redis in the order they were cut. */
   private writes: Promise<unknown> = Promise.resolve();
 
@@ -41,7 +44,7 @@ export class UtterancePublisher {
 
   utteranceStarted(): string {
     this.utteranceCount += 1;
-    this.utteranceId = `${this.context.speakerId}-${this.utteranceCount}`;
+    this.utteranceId = `${this.context.speakerId}-${this.publisherId}-${this.utteranceCount}`;
     return this.utteranceId;
   }
 

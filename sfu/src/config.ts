@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseSigningKeys } from './auth/SocketTokens.js';
 
@@ -37,12 +38,21 @@ export const sfuConfigSchema = z
     MAX_UTTERANCE_SECONDS: z.coerce.number().min(2).max(60).default(15),
     MAX_QUEUE_DEPTH: z.coerce.number().int().min(1).default(100),
     MAX_PARTICIPANTS_PER_ROOM: z.coerce.number().int().min(1).default(50),
+    /** Media processes (mediasoup workers), one per core by default; rooms are spread over them. */
+    MEDIASOUP_WORKERS: z.coerce.number().int().min(1).max(64).default(availableParallelism()),
+    /** The mediasoup worker binary (scripts/build-mediasoup-worker.sh builds it and prints its path). */
+    MEDIASOUP_WORKER_BIN: z.string().optional(),
+    /** A room whose listeners pass this many on one media process gets more on another (pipeToRouter). */
+    MEDIA_CONSUMERS_PER_WORKER: z.coerce.number().int().min(1).default(500),
+    /** First of the UDP/TCP media ports; media process i listens on RTC_MIN_PORT + i. */
     RTC_MIN_PORT: port.optional(),
     RTC_MAX_PORT: port.optional(),
     RTC_LISTEN_IP: ip.optional(),
     RTC_ANNOUNCED_IP: ip.optional(),
-    /** Passive ICE-TCP host candidates, for networks that block UDP (TURN over TCP/TLS is the other way in). */
+    /** Passive ICE-TCP candidates on the same ports, for networks that block UDP. */
     RTC_ICE_TCP: bool.default(true),
+    /** A client that stops answering ICE consent checks this long loses its connection (RFC 7675). */
+    RTC_ICE_CONSENT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
     TURN_URLS: csv.optional(),
     TURN_SECRET: z.string().min(16).optional(),
     WEB_DIST_DIR: z.string().optional(),
@@ -55,6 +65,10 @@ export const sfuConfigSchema = z
   .refine((c) => c.RTC_MIN_PORT === undefined || c.RTC_MAX_PORT === undefined || c.RTC_MIN_PORT <= c.RTC_MAX_PORT, {
     message: 'RTC_MIN_PORT must not be above RTC_MAX_PORT',
     path: ['RTC_MIN_PORT'],
+  })
+  .refine((c) => c.RTC_MIN_PORT === undefined || c.RTC_MAX_PORT === undefined || c.RTC_MAX_PORT - c.RTC_MIN_PORT + 1 >= c.MEDIASOUP_WORKERS, {
+    message: 'the RTC_MIN_PORT–RTC_MAX_PORT range needs one port per media process (MEDIASOUP_WORKERS)',
+    path: ['RTC_MAX_PORT'],
   })
   .refine((c) => !c.TURN_URLS || c.TURN_SECRET, { message: 'TURN_URLS needs TURN_SECRET', path: ['TURN_SECRET'] })
   .superRefine((c, ctx) => {

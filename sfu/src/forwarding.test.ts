@@ -16,7 +16,7 @@ describe('audio forwarding between participants (real WebRTC, real Redis)', () =
   const everyone: Member[] = [];
 
   beforeAll(async () => {
-    const config = loadSfuConfig({ REDIS_URL: inject('redisUrl'), RTC_LISTEN_IP: '127.0.0.1', LOG_LEVEL: 'silent' });
+    const config = loadSfuConfig({ REDIS_URL: inject('redisUrl'), RTC_LISTEN_IP: '127.0.0.1', MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'silent' });
     server = new SfuServer(config, pino({ level: 'silent' }));
     url = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}`;
   });
@@ -86,7 +86,7 @@ describe('audio forwarding between participants (real WebRTC, real Redis)', () =
     }
     await expectExactly([a, b, c], [a, b, c]);
 
-    // E joins late: everyone gets E's tone (on a reused transceiver), E gets everyone's.
+    // E joins late: everyone gets E's tone, E gets everyone's.
     const e = await joinWithTone(room, 'E', 1100);
     await expectExactly([a, b, c, e], [a, b, c, e]);
 
@@ -99,7 +99,7 @@ describe('audio forwarding between participants (real WebRTC, real Redis)', () =
     await expectExactly([a, b, c, e], [a, b, c, e]);
   });
 
-  it('a listen-only participant (receive-only offer) hears everyone and is heard by nobody', async () => {
+  it('a listen-only participant (receive transport only) hears everyone and is heard by nobody', async () => {
     const room = 'forwarding-listen-only';
     const speaker = await joinWithTone(room, 'S', 400);
     const listenerP = await WrtcParticipant.join({ url, room, name: 'L', speaks: 'en', reads: 'en' });

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 
 /** Plays audio the server sends back (other speakers); it has nothing to show. */
-export function RemoteAudio({ stream }: { stream: MediaStream }) {
+export function RemoteAudio({ stream, peerId }: { stream: MediaStream; peerId: string }) {
   const ref = useRef<HTMLAudioElement>(null);
   useEffect(() => {
     const audio = ref.current;
@@ -11,6 +11,5 @@ export function RemoteAudio({ stream }: { stream: MediaStream }) {
       audio.srcObject = null;
     };
   }, [stream]);
-  // The stream id is the participant's id (the server puts it in the SDP as msid).
-  return <audio ref={ref} autoPlay data-testid="remote-audio" data-participant={stream.id} />;
+  return <audio ref={ref} autoPlay data-testid="remote-audio" data-participant={peerId} />;
 }

@@ -131,8 +131,8 @@ export function Room({ request, withMic, onJoined, onRejected, onLeave }: Props)
         />
       </div>
 
-      {view.remoteStreams.map((stream) => (
-        <RemoteAudio key={stream.id} stream={stream} />
+      {view.remoteStreams.map(({ peerId, stream }) => (
+        <RemoteAudio key={peerId} peerId={peerId} stream={stream} />
       ))}
     </div>
   );

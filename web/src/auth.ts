@@ -1,4 +1,4 @@
-import { meReplySchema, socketTokenReplySchema, type MeReply } from '@parley/protocol';
+import { meReplySchema, socketTokenReplySchema, type ClientToServerEvents, type MeReply, type ServerToClientEvents } from '@parley/protocol';
 import type { Socket } from 'socket.io-client';
 
 /** Who is signed in (AUTH=oidc) or that sign-in is off; never throws (an unreachable server means "off" for now). */
@@ -31,7 +31,7 @@ export function socketAuth(callback: (data: object) => void): void {
 }
 
 /** Renews the socket's token a minute before it expires, for as long as the socket lives; returns a stop function. */
-export function keepSocketTokenFresh(socket: Socket): () => void {
+export function keepSocketTokenFresh(socket: Socket<ServerToClientEvents, ClientToServerEvents>): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const schedule = (expiresAtMs: number | null) => {

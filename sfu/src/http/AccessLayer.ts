@@ -5,7 +5,7 @@ import type { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@parley/protocol';
 import type { SfuConfig } from '../config.js';
 import type { OriginPolicy } from '../OriginPolicy.js';
-import type { RoomRegistry } from '../RoomRegistry.js';
+import type { RoomRegistry } from '../rooms/RoomRegistry.js';
 import type { StaticFiles } from '../StaticFiles.js';
 import { AccountStore } from '../auth/AccountStore.js';
 import { DesktopRoutes } from '../auth/DesktopRoutes.js';
@@ -42,7 +42,7 @@ export class AccessLayer {
     private readonly config: SfuConfig,
     private readonly log: Logger,
     io: Server<ClientToServerEvents, ServerToClientEvents>,
-    rooms: RoomRegistry,
+    rooms: () => RoomRegistry | undefined,
     private readonly staticFiles: StaticFiles | undefined,
     private readonly origins: OriginPolicy,
   ) {

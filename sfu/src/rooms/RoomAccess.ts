@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { hostRequestSchema, type Ack, type JoinRequest } from '@parley/protocol';
 import { SignalingError } from '../errors.js';
-import type { Peer } from '../Peer.js';
-import type { Room } from '../Room.js';
-import type { RoomRegistry } from '../RoomRegistry.js';
-import type { ParleySocket } from '../SignalingServer.js';
+import type { ParleySocket } from '../signaling/SignalingServer.js';
+import type { Peer } from './Peer.js';
+import type { Room } from './Room.js';
+import type { RoomRegistry } from './RoomRegistry.js';
 import { socketIdentity } from '../auth/SocketAuth.js';
 import { KeyedRateLimiter } from '../http/KeyedRateLimiter.js';
 import type { RoomStore } from './RoomStore.js';
@@ -12,7 +12,8 @@ import type { RoomStore } from './RoomStore.js';
 export interface RoomAccessOptions {
   /** Undefined with AUTH=off: rooms are open to anyone with the name, as guests. */
   store: () => RoomStore | undefined;
-  rooms: RoomRegistry;
+  /** Undefined until the sfu's media is up. */
+  rooms: () => RoomRegistry | undefined;
   log: Logger;
   joinBurst: number;
   joinsPerSecond: number;
@@ -58,7 +59,7 @@ export class RoomAccess {
     if (!isOwner) {
       if (room.visibility === 'private' && !membership) throw new SignalingError('This room is private; ask its owner for an invite link.', 403);
       if (room.locked) throw new SignalingError('The host has locked this room; nobody new can join.', 423);
-      const inRoom = this.options.rooms.get(room.id)?.size ?? 0;
+      const inRoom = this.options.rooms()?.get(room.id)?.size ?? 0;
       if (room.capacity !== null && inRoom >= room.capacity) throw new SignalingError(`This room is full (${room.capacity} people).`, 403);
     }
     if (!membership) await store.addMember(room.id, identity.userId);
@@ -107,7 +108,7 @@ export class RoomAccess {
     const target = this.seats.get(request.participantId);
     if (!target || target.room !== self.room) throw new SignalingError('That person is not in this room.', 404);
     if (request.action === 'mute') {
-      target.peer.setMuted(true);
+      await target.peer.setMuted(true);
       target.socket.emit('mutedByHost');
       return;
     }

@@ -1,29 +1,38 @@
+import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@parley/protocol';
+import type { MediaWorkerPool } from '../media/MediaWorkerPool.js';
 import { Room } from './Room.js';
+
+export interface RoomRegistryOptions {
+  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  pool: MediaWorkerPool;
+  maxParticipants: number;
+  consumersPerWorker: number;
+  iceConsentTimeoutSeconds?: number;
+  log: Logger;
+}
 
 /** The rooms this node hosts; a room exists while someone is in it. */
 export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
   private closed = false;
 
-  constructor(
-    private readonly io: Server<ClientToServerEvents, ServerToClientEvents>,
-    private readonly maxParticipants: number,
-  ) {}
+  constructor(private readonly options: RoomRegistryOptions) {}
 
   getOrCreate(id: string): Room {
     if (this.closed) throw new Error('room registry is closed');
     let room = this.rooms.get(id);
     if (room && !room.isClosed) return room;
-    room = new Room({ id, maxParticipants: this.maxParticipants });
+    const { io, pool, maxParticipants, consumersPerWorker, iceConsentTimeoutSeconds, log } = this.options;
+    room = new Room({ id, maxParticipants, pool, consumersPerWorker, iceConsentTimeoutSeconds, log });
     this.rooms.set(id, room);
     const created = room;
     created.on('participants', (participants) => {
-      this.io.to(`room:${id}`).emit('participants', participants);
+      io.to(`room:${id}`).emit('participants', participants);
       if (participants.length === 0) void this.remove(created);
     });
-    created.on('activeSpeakers', (ids) => this.io.to(`room:${id}`).emit('activeSpeakers', { ids }));
+    created.on('activeSpeakers', (ids) => io.to(`room:${id}`).emit('activeSpeakers', { ids }));
     return created;
   }
 
@@ -33,6 +42,10 @@ export class RoomRegistry {
 
   get size(): number {
     return this.rooms.size;
+  }
+
+  all(): Room[] {
+    return [...this.rooms.values()];
   }
 
   private async remove(room: Room): Promise<void> {

@@ -1,33 +1,46 @@
 import { randomUUID } from 'node:crypto';
+import type { types } from 'mediasoup';
 import type { Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import {
-  answerReplySchema,
-  iceCandidateSchema,
+  connectTransportRequestSchema,
+  createTransportsRequestSchema,
   joinRequestSchema,
   muteRequestSchema,
-  offerRequestSchema,
+  newConsumerSchema,
+  produceRequestSchema,
+  restartIceRequestSchema,
   type Ack,
   type ClientToServerEvents,
   type JoinRequest,
+  type NewConsumer,
   type ServerToClientEvents,
 } from '@parley/protocol';
-import { Peer } from './Peer.js';
-import type { Room } from './Room.js';
-import type { RoomRegistry } from './RoomRegistry.js';
-import type { RtcSettings } from './RtcSettings.js';
-import { SignalingError } from './errors.js';
-import { checkAnswerSdp, withCrlfLineEndings } from './offerSdp.js';
-import { TokenBucket } from './TokenBucket.js';
-import { captionAudience } from './CaptionRelay.js';
+import { Peer } from '../rooms/Peer.js';
+import type { Room } from '../rooms/Room.js';
+import type { RoomRegistry } from '../rooms/RoomRegistry.js';
+import { SignalingError } from '../errors.js';
+import { TokenBucket } from '../TokenBucket.js';
+import { captionAudience } from '../CaptionRelay.js';
 
 type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents>;
 export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+type RequestEvent = 'join' | 'createTransports' | 'connectTransport' | 'produce' | 'restartIce' | 'mute';
 
 /** Every event a client may send (a Record, so that a new protocol event cannot be missed here). */
 const CLIENT_EVENTS: ReadonlySet<unknown> = new Set(
-  Object.keys({ join: 1, offer: 1, ice: 1, leave: 1, mute: 1, restartIce: 1, host: 1, refreshToken: 1 } satisfies Record<keyof ClientToServerEvents, 1>),
+  Object.keys({
+    join: 1,
+    createTransports: 1,
+    connectTransport: 1,
+    produce: 1,
+    restartIce: 1,
+    leave: 1,
+    mute: 1,
+    host: 1,
+    refreshToken: 1,
+  } satisfies Record<keyof ClientToServerEvents, 1>),
 );
 
 /** Starts captioning a participant's microphone; returns how to stop it. */
@@ -35,16 +48,17 @@ export type SpeakerFeedFactory = (room: Room, peer: Peer) => { close(): Promise<
 
 export interface SignalingOptions {
   rooms: RoomRegistry;
-  rtc: RtcSettings;
   startSpeakerFeed: SpeakerFeedFactory;
   iceServers: () => { urls: string[]; username?: string; credential?: string }[];
   log: Logger;
   /** A socket that has not joined a room by then is disconnected. */
   joinTimeoutMs?: number;
-  /** How long the browser may take to answer a server offer before it is disconnected. */
-  renegotiateTimeoutMs?: number;
-  /** After its first offer, a peer's WebRTC connection must be up within this. */
+  /** How long a client may take to take a new consumer before it is disconnected. */
+  consumerAckTimeoutMs?: number;
+  /** A transport that carries audio must be connected within this. */
   connectTimeoutMs?: number;
+  /** A lost connection gets this long for an ICE restart. */
+  iceRecoveryMs?: number;
   messagesPerSecond?: number;
   messageBurst?: number;
   /** Refuses a join this socket may not make (sign-in, private room, lock, capacity) by throwing a SignalingError. */
@@ -59,17 +73,17 @@ interface SocketState {
   feed?: { close(): Promise<void> };
 }
 
-/** socket.io signaling: join, offer/answer, leave; every payload validated before use. */
+/** socket.io signaling: join, transports, produce/consume, mute, leave; every payload validated before use. */
 export class SignalingServer {
   private readonly joinTimeoutMs: number;
-  private readonly renegotiateTimeoutMs: number;
+  private readonly consumerAckTimeoutMs: number;
 
   constructor(
-    private readonly io: ParleyServer,
+    io: ParleyServer,
     private readonly options: SignalingOptions,
   ) {
     this.joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
-    this.renegotiateTimeoutMs = options.renegotiateTimeoutMs ?? 10_000;
+    this.consumerAckTimeoutMs = options.consumerAckTimeoutMs ?? 10_000;
     io.on('connection', (socket) => this.onConnection(socket));
   }
 
@@ -91,6 +105,11 @@ export class SignalingServer {
       else this.disconnect(socket, message);
     });
 
+    const joined = (): { room: Room; peer: Peer } => {
+      if (!state.peer || !state.room) throw new SignalingError('Join a room first.', 409);
+      return { room: state.room, peer: state.peer };
+    };
+
     this.on(socket, 'join', joinRequestSchema, async (request) => {
       if (state.peer) throw new SignalingError('Already in a room; leave it first.', 409);
       await this.options.admit?.(socket, request);
@@ -102,17 +121,28 @@ export class SignalingServer {
         name: request.name,
         speaks: request.speaks,
         reads: request.reads,
-        rtc: this.options.rtc,
+        media: () => room.ensureMedia(),
         connectTimeoutMs: this.options.connectTimeoutMs,
+        iceRecoveryMs: this.options.iceRecoveryMs,
       });
-      peer.setOfferChannel((sdp) => this.sendServerOffer(socket, sdp));
       room.addPeer(peer);
+      const media = await room.ensureMedia().catch(async (error: unknown) => {
+        room.removePeer(peer.id);
+        throw error;
+      });
+      if (peer.isClosed) throw new SignalingError('The room closed while you joined; join again.', 409);
+      peer.setChannel({
+        newConsumer: (consumer) => this.sendConsumer(socket, consumer),
+        consumerClosed: (consumerId) => socket.emit('consumerClosed', { consumerId }),
+        mediaReset: (reason) => socket.emit('mediaReset', { reason }),
+      });
       state.room = room;
       state.peer = peer;
       clearTimeout(joinTimer);
       await socket.join([`room:${room.id}`, captionAudience(room.id, request.reads)]);
-      peer.once('audioTrack', () => {
-        if (!peer.isClosed && !state.feed) state.feed = this.options.startSpeakerFeed(room, peer);
+      peer.on('producer', () => {
+        void state.feed?.close();
+        state.feed = peer.isClosed ? undefined : this.options.startSpeakerFeed(room, peer);
       });
       peer.once('closed', (reason) => {
         void state.feed?.close();
@@ -124,39 +154,37 @@ export class SignalingServer {
       });
       this.options.onJoined?.(socket, room, peer);
       log.info({ room: room.id, peer: peer.id, speaks: peer.speaks, reads: peer.reads }, 'joined');
-      return { peerId: peer.id, participants: room.participants(), iceServers: this.options.iceServers() };
+      return {
+        peerId: peer.id,
+        participants: room.participants(),
+        iceServers: this.options.iceServers(),
+        routerRtpCapabilities: media.rtpCapabilities as never,
+      };
     });
 
-    this.on(socket, 'offer', offerRequestSchema, async (request) => {
-      if (!state.peer) throw new SignalingError('Join a room before sending an offer.', 409);
-      const sdp = await state.peer.answer(withCrlfLineEndings(request.description.sdp));
-      return { description: { type: 'answer' as const, sdp } };
+    this.on(socket, 'createTransports', createTransportsRequestSchema, async (request) => {
+      const { peer } = joined();
+      return peer.createTransports(request.rtpCapabilities as types.RtpCapabilities, request.send);
     });
 
-    this.on(socket, 'mute', muteRequestSchema, async (request) => {
-      if (!state.peer) throw new SignalingError('Join a room before muting.', 409);
-      state.peer.setMuted(request.muted);
+    this.on(socket, 'connectTransport', connectTransportRequestSchema, async (request) => {
+      await joined().peer.connectTransport(request.transportId, request.dtlsParameters);
       return {};
     });
 
-    socket.on('restartIce', (ack: unknown) => {
-      if (typeof ack !== 'function') {
-        this.disconnect(socket, '"restartIce" needs an acknowledgement callback.');
-        return;
-      }
-      const reply = ack as (r: Ack<object>) => void;
-      try {
-        if (!state.peer) throw new SignalingError('Join a room before restarting ICE.', 409);
-        state.peer.restartIce();
-        reply({ ok: true });
-      } catch (error) {
-        reply({ ok: false, error: error instanceof SignalingError ? error.message : 'The server could not restart ICE.' });
-      }
+    this.on(socket, 'produce', produceRequestSchema, async (request) => {
+      const producerId = await joined().peer.produce(request.transportId, request.rtpParameters as types.RtpParameters);
+      return { producerId };
     });
 
-    socket.on('ice', (candidate: unknown) => {
-      // Answers carry every server candidate and browsers send theirs in the offer; late ones are only checked.
-      if (!iceCandidateSchema.safeParse(candidate).success) this.disconnect(socket, 'Malformed ICE candidate.');
+    this.on(socket, 'restartIce', restartIceRequestSchema, async (request) => {
+      const iceParameters = await joined().peer.restartIce(request.transportId);
+      return { iceParameters };
+    });
+
+    this.on(socket, 'mute', muteRequestSchema, async (request) => {
+      await joined().peer.setMuted(request.muted);
+      return {};
     });
 
     socket.on('leave', (...args: unknown[]) => {
@@ -177,7 +205,7 @@ export class SignalingServer {
   /** Registers a handler that validates its payload and always answers its ack. */
   private on<S extends z.ZodType, R extends object>(
     socket: ParleySocket,
-    event: 'join' | 'offer' | 'mute',
+    event: RequestEvent,
     schema: S,
     handler: (request: z.infer<S>) => Promise<R>,
   ): void {
@@ -206,23 +234,19 @@ export class SignalingServer {
     });
   }
 
-  /** A server offer to the browser; resolves with its answer SDP, rejects on timeout or a malformed reply. */
-  private async sendServerOffer(socket: ParleySocket, sdp: string): Promise<string> {
-    if (!socket.connected) throw new Error('the browser is gone');
+  /** Hands the client a consumer; resolves once it says it is ready for the audio. */
+  private async sendConsumer(socket: ParleySocket, consumer: NewConsumer): Promise<void> {
+    if (!socket.connected) throw new Error('the client is gone');
     let reply: unknown;
     try {
-      reply = await socket.timeout(this.renegotiateTimeoutMs).emitWithAck('renegotiate', { description: { type: 'offer', sdp } });
+      reply = await socket.timeout(this.consumerAckTimeoutMs).emitWithAck('newConsumer', newConsumerSchema.parse(consumer));
     } catch {
-      throw new Error(`no answer within ${this.renegotiateTimeoutMs / 1000} s`);
+      throw new Error(`no answer within ${this.consumerAckTimeoutMs / 1000} s`);
     }
-    const parsed = answerReplySchema.safeParse(reply);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Error(`the answer was malformed: ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'bad payload'}`);
+    if (typeof reply !== 'object' || reply === null || (reply as { ok?: unknown }).ok !== true) {
+      const error = (reply as { error?: unknown } | null)?.error;
+      throw new Error(typeof error === 'string' ? `it said: ${error.slice(0, 200)}` : 'the reply was malformed');
     }
-    const answerSdp = withCrlfLineEndings(parsed.data.description.sdp);
-    checkAnswerSdp(answerSdp, sdp);
-    return answerSdp;
   }
 
   private async leave(socket: ParleySocket, state: SocketState): Promise<void> {

@@ -1,0 +1,136 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Participant } from '@parley/protocol';
+import { installWrtcGlobals, wrtc } from '../../scripts/lib/wrtc.js';
+import { WrtcParticipant } from '../../scripts/lib/WrtcParticipant.js';
+import { loadSfuConfig } from '../../sfu/src/config.js';
+import { SfuServer } from '../../sfu/src/SfuServer.js';
+import { RoomClient } from './RoomClient.js';
+
+/** Resolves when `check` holds, polling; the message says what was awaited. */
+async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('RoomClient against a real sfu (mediasoup, libwebrtc in Node)', () => {
+  let server: SfuServer;
+  let url: string;
+  const cleanup: (() => unknown)[] = [];
+
+  beforeAll(async () => {
+    installWrtcGlobals();
+    const config = loadSfuConfig({ REDIS_URL: inject('redisUrl'), RTC_LISTEN_IP: '127.0.0.1', MEDIASOUP_WORKERS: '1', MAX_PARTICIPANTS_PER_ROOM: '3', LOG_LEVEL: 'silent' });
+    server = new SfuServer(config, pino({ level: 'silent' }));
+    url = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}`;
+  });
+
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step();
+    await server?.close();
+  });
+
+  /** A RoomClient with a libwebrtc microphone playing a tone, as the web app would have with getUserMedia. */
+  function speakingClient(room: string, name: string, socket: object = {}) {
+    const source = new wrtc.nonstandard.RTCAudioSource();
+    const track = source.createTrack();
+    const timer = setInterval(() => {
+      const samples = new Int16Array(480);
+      for (let i = 0; i < 480; i++) samples[i] = Math.round(8_000 * Math.sin((2 * Math.PI * 500 * i) / 48_000));
+      source.onData({ samples, sampleRate: 48_000, bitsPerSample: 16, channelCount: 1, numberOfFrames: 480 });
+    }, 10);
+    const client = new RoomClient({
+      url,
+      socket: { transports: ['websocket'], extraHeaders: { origin: url }, reconnectionDelay: 100, reconnectionDelayMax: 200, ...socket },
+      join: { room, name, speaks: 'en', reads: 'en' },
+      microphone: () => Promise.resolve(track as unknown as MediaStreamTrack),
+      handlerName: 'Chrome111',
+    });
+    const states: string[] = [];
+    client.on('connection', (state) => states.push(state));
+    cleanup.push(() => {
+      clearInterval(timer);
+      client.close();
+      track.stop();
+    });
+    return { client, states };
+  }
+
+  async function listenerIn(room: string): Promise<WrtcParticipant> {
+    const listener = await WrtcParticipant.join({ url, room, name: 'Listener', speaks: 'en', reads: 'en' });
+    cleanup.push(() => listener.close());
+    await listener.startListening();
+    return listener;
+  }
+
+  it('joins, sends the microphone and is heard; says when it is connected', async () => {
+    const room = 'client-basic';
+    const { client, states } = speakingClient(room, 'Ana');
+    let participants: Participant[] = [];
+    client.on('participants', (p) => (participants = p));
+    client.start();
+    await client.whenJoined();
+    await until(() => states.at(-1) === 'connected' && !!client.producer, 'the microphone producing');
+    const listener = await listenerIn(room);
+    await listener.waitForRoom(() => listener.remoteAudio(client.peerId!) !== undefined, 'the speaker track');
+    const track = listener.remoteAudio(client.peerId!)!;
+    await track.waitFor(() => track.hasTone(500), 'the tone');
+    await until(() => participants.some((p) => p.name === 'Ana' && p.hasMic), 'the client listed with a microphone');
+  });
+
+  it('rejoins by itself after its connection drops, with the same microphone, and is heard again', async () => {
+    const room = 'client-reconnect';
+    const { client, states } = speakingClient(room, 'Bea');
+    client.start();
+    await client.whenJoined();
+    await until(() => !!client.producer, 'the microphone producing');
+    const listener = await listenerIn(room);
+    const firstId = client.peerId!;
+    await listener.waitForRoom(() => listener.remoteAudio(firstId) !== undefined, 'the speaker track');
+
+    // The network drops under the socket (not a leave): socket.io reconnects, the client joins again.
+    client.socket.io.engine.close();
+    await until(() => client.peerId !== null && client.peerId !== firstId, 'a new join after the drop');
+    await until(() => !!client.producer && states.at(-1) === 'connected', 'the microphone producing again');
+    const secondId = client.peerId!;
+    await listener.waitForRoom(() => listener.remoteAudio(secondId) !== undefined && listener.remoteAudio(firstId) === undefined, 'the new track, the old one gone');
+    const track = listener.remoteAudio(secondId)!;
+    await track.waitFor(() => track.hasTone(500), 'the tone after the reconnect');
+    expect(states).toContain('connecting');
+  });
+
+  it('restarts ICE on request: new ICE credentials from the server, audio keeps flowing', async () => {
+    const room = 'client-ice';
+    const { client } = speakingClient(room, 'Cy');
+    client.start();
+    await client.whenJoined();
+    await until(() => !!client.producer, 'the microphone producing');
+    const listener = await listenerIn(room);
+    const serverSend = () => server.roomRegistry!.get(room)!.getPeer(client.peerId!)!.transports.find((t) => t.direction === 'send')!.transport;
+    const before = serverSend().iceParameters.usernameFragment;
+    await client.restartIce();
+    expect(serverSend().iceParameters.usernameFragment).not.toBe(before);
+    await listener.waitForRoom(() => listener.remoteAudio(client.peerId!) !== undefined, 'the speaker track');
+    const track = listener.remoteAudio(client.peerId!)!;
+    const frames = track.framesReceived;
+    await track.waitFor(() => track.framesReceived > frames + 100 && track.hasTone(500), 'the tone after the restart');
+  });
+
+  it('reports a refused first join once, and stops', async () => {
+    const room = 'client-full';
+    for (const name of ['A', 'B', 'C']) {
+      const p = await WrtcParticipant.join({ url, room, name, speaks: 'en', reads: 'en' });
+      cleanup.push(() => p.close());
+    }
+    const { client } = speakingClient(room, 'Dee');
+    const rejected: string[] = [];
+    client.on('rejected', (error) => rejected.push(error));
+    const joined = client.whenJoined();
+    client.start();
+    await expect(joined).rejects.toThrow(/is full/);
+    expect(rejected).toEqual(['Room "client-full" is full (3 participants).']);
+  });
+});

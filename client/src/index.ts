@@ -1,0 +1,3 @@
+export { RoomClient, type ConnectionState, type MicState, type RoomClientEvents, type RoomClientOptions } from './RoomClient.js';
+export { RequestError, SignalingClient, type ParleySocket } from './SignalingClient.js';
+export { Emitter } from './Emitter.js';
