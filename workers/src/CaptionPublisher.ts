@@ -1,16 +1,21 @@
 import type { Redis } from 'ioredis';
 import { captionSchema, type Caption } from '@parley/protocol';
 import { REDIS_KEYS } from '@parley/protocol/streams';
+import type { WorkerMetrics } from './metrics/WorkerMetrics.js';
 
 /** Sends finished captions to every sfu node; validated here so a bad one never leaves the worker. */
 export class CaptionPublisher {
   published = 0;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly metrics?: WorkerMetrics,
+  ) {}
 
   async publish(caption: Caption): Promise<void> {
     const valid = captionSchema.parse(caption);
     await this.redis.publish(REDIS_KEYS.captions, JSON.stringify(valid));
     this.published += 1;
+    this.metrics?.captionPublished(valid.kind, valid.audioEndAtMs);
   }
 }

@@ -1,12 +1,22 @@
+import { Counter, Gauge, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthServer } from './HealthServer.js';
 
 describe('HealthServer', () => {
   let reasons: string[] = [];
-  const server = new HealthServer('parley_test', {
-    notReadyReasons: async () => reasons,
-    metrics: () => ({ finals_total: 3, active_utterances: 1 }),
+  const registry = new Registry();
+  new Counter({ name: 'parley_test_finals_total', help: 'finals', registers: [registry] }).inc(3);
+  let failCollect = false;
+  new Gauge({
+    name: 'parley_test_active_utterances',
+    help: 'active',
+    registers: [registry],
+    collect() {
+      if (failCollect) throw new Error('redis is away');
+      this.set(1);
+    },
   });
+  const server = new HealthServer(registry, { notReadyReasons: async () => reasons });
   let base: string;
 
   beforeAll(async () => {
@@ -28,8 +38,20 @@ describe('HealthServer', () => {
   });
 
   it('serves metrics in the Prometheus text format', async () => {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    expect(text).toBe('parley_test_finals_total 3\nparley_test_active_utterances 1\n');
+    const response = await fetch(`${base}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(text).toMatch(/^# TYPE parley_test_finals_total counter\nparley_test_finals_total 3$/m);
+    expect(text).toMatch(/^parley_test_active_utterances 1$/m);
+  });
+
+  it('answers 500 with the reason when a metric cannot be collected, and keeps serving', async () => {
+    failCollect = true;
+    const response = await fetch(`${base}/metrics`);
+    expect(response.status).toBe(500);
+    expect(await response.text()).toMatch(/redis is away/);
+    failCollect = false;
+    expect((await fetch(`${base}/metrics`)).status).toBe(200);
   });
 
   it('answers 404 elsewhere', async () => {

@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 
 export interface HealthSource {
   /** Reasons the process is not ready; empty when ready. */
   notReadyReasons(): Promise<string[]>;
-  /** Counters and gauges for /metrics (Prometheus text format). */
-  metrics(): Record<string, number>;
 }
 
 /** /healthz (process up), /readyz (model loaded, Redis reachable), /metrics. */
@@ -13,7 +12,7 @@ export class HealthServer {
   private readonly server: Server;
 
   constructor(
-    private readonly prefix: string,
+    private readonly registry: Registry,
     private readonly source: HealthSource,
   ) {
     this.server = createServer((req, res) => {
@@ -26,8 +25,10 @@ export class HealthServer {
           () => res.writeHead(503).end('{"ready":false}'),
         );
       } else if (path === '/metrics') {
-        const lines = Object.entries(this.source.metrics()).map(([name, value]) => `${this.prefix}_${name} ${value}`);
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(`${lines.join('\n')}\n`);
+        void this.registry.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
+          (error: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics could not be collected: ${error.message}\n`),
+        );
       } else {
         res.writeHead(404).end();
       }

@@ -2,18 +2,25 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config.js';
-import { HealthServer, type HealthSource } from './HealthServer.js';
+import { HealthServer } from './HealthServer.js';
+import { WorkerMetrics } from './metrics/WorkerMetrics.js';
 
 export interface RunningWorker {
-  health: Omit<HealthSource, 'notReadyReasons'> & { notReadyReasons?: () => Promise<string[]> };
+  health?: { notReadyReasons?: () => Promise<string[]> };
   close(): Promise<void>;
 }
 
+export interface WorkerContext {
+  config: WorkerConfig;
+  redis: Redis;
+  log: Logger;
+  consumer: string;
+  /** Served on /metrics; the worker classes record into it. */
+  metrics: WorkerMetrics;
+}
+
 /** The shared main of a worker process: config, logger, Redis, health server, signal handling. */
-export async function runWorker(
-  kind: 'stt' | 'mt',
-  start: (ctx: { config: WorkerConfig; redis: Redis; log: Logger; consumer: string }) => Promise<RunningWorker>,
-): Promise<void> {
+export async function runWorker(kind: 'stt' | 'mt', start: (ctx: WorkerContext) => Promise<RunningWorker>): Promise<void> {
   let config: WorkerConfig;
   try {
     config = loadWorkerConfig();
@@ -28,13 +35,13 @@ export async function runWorker(
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const consumer = config.WORKER_NAME ?? `${kind}-${hostname()}-${process.pid}`;
-  const worker = await start({ config, redis, log, consumer });
+  const metrics = new WorkerMetrics({ kind, redis });
+  const worker = await start({ config, redis, log, consumer, metrics });
   let health: HealthServer | undefined;
   if (config.HEALTH_PORT !== undefined) {
-    health = new HealthServer(`parley_${kind}`, {
-      metrics: worker.health.metrics,
+    health = new HealthServer(metrics.registry, {
       notReadyReasons: async () => {
-        const reasons = (await worker.health.notReadyReasons?.()) ?? [];
+        const reasons = (await worker.health?.notReadyReasons?.()) ?? [];
         const pong = await redis.ping().catch(() => undefined);
         return pong === 'PONG' ? reasons : [...reasons, 'redis unreachable'];
       },

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { LanguageCode } from '@parley/protocol';
 import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, mtJobSchema, transcriptEntryFields, type MtJob } from '@parley/protocol/streams';
 import { CaptionPublisher } from '../CaptionPublisher.js';
+import type { WorkerMetrics } from '../metrics/WorkerMetrics.js';
 import { autoClaim, ensureConsumerGroup, readGroup, type StreamEntry } from '../redisStreams.js';
 import { MtError, type MtEngine } from './MtEngine.js';
 
@@ -14,6 +15,7 @@ export interface MtWorkerOptions {
   /** Jobs pending this long on a worker that stopped are claimed by another. */
   claimIdleMs?: number;
   maxDeliveries?: number;
+  metrics?: WorkerMetrics;
 }
 
 /** Translates recognised text into each language its room reads and publishes the captions. */
@@ -28,7 +30,7 @@ export class MtWorker {
 
   constructor(private readonly options: MtWorkerOptions) {
     this.reader = options.redis.duplicate();
-    this.captions = new CaptionPublisher(options.redis);
+    this.captions = new CaptionPublisher(options.redis, options.metrics);
   }
 
   async start(): Promise<void> {
@@ -42,10 +44,12 @@ export class MtWorker {
     let lastClaimAtMs = 0;
     while (!this.closed) {
       let entries: StreamEntry[] = [];
+      let claimed = false;
       try {
         if (Date.now() - lastClaimAtMs > claimIdleMs / 2) {
           lastClaimAtMs = Date.now();
           entries = await autoClaim(redis, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt, consumer, claimIdleMs, 10);
+          claimed = entries.length > 0;
         }
         if (!entries.length) entries = await readGroup(this.reader, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt, consumer, 10, 1_000);
       } catch (error) {
@@ -54,28 +58,35 @@ export class MtWorker {
         await new Promise((r) => setTimeout(r, 500));
         continue;
       }
-      for (const [id, fields] of entries) await this.handle(id, fields);
+      for (const [id, fields] of entries) {
+        // A claimed entry's age is its first worker's failure, not queueing.
+        if (!claimed) this.options.metrics?.tookEntry('mt_queue', id);
+        await this.handle(id, fields);
+      }
     }
   }
 
   private async handle(id: string, fields: (string | Buffer)[]): Promise<void> {
-    const { redis, log } = this.options;
+    const { redis, log, metrics } = this.options;
     const parsed = mtJobSchema.safeParse(fieldsToRecord(fields));
     if (!parsed.success) {
-      await this.deadLetter(id, `malformed mt job: ${parsed.error.issues[0]?.message}`);
+      await this.deadLetter(id, `malformed mt job: ${parsed.error.issues[0]?.message}`, undefined);
       return;
     }
+    const { utteranceId } = parsed.data;
+    const startedAt = performance.now();
     try {
       await this.translateAndPublish(parsed.data);
       await redis.xack(REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt, id);
+      metrics?.stage('mt_translate', (performance.now() - startedAt) / 1_000);
     } catch (error) {
       if (error instanceof MtError && !error.retryable) {
-        await this.deadLetter(id, error.message);
+        await this.deadLetter(id, error.message, utteranceId);
         return;
       }
       const pending = (await redis.xpending(REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt, id, id, 1)) as [string, string, number, number][];
-      if ((pending[0]?.[3] ?? 0) >= (this.options.maxDeliveries ?? 3)) await this.deadLetter(id, (error as Error).message);
-      else log.warn({ err: (error as Error).message, entry: id }, 'translation failed; it will be retried');
+      if ((pending[0]?.[3] ?? 0) >= (this.options.maxDeliveries ?? 3)) await this.deadLetter(id, (error as Error).message, utteranceId);
+      else log.warn({ err: (error as Error).message, entry: id, utteranceId }, 'translation failed; it will be retried');
     }
   }
 
@@ -129,10 +140,12 @@ export class MtWorker {
       }),
     );
     this.transcribed += 1;
+    this.options.metrics?.transcriptEntryQueued();
   }
 
-  private async deadLetter(entryId: string, reason: string): Promise<void> {
-    this.options.log.warn({ entry: entryId, reason }, 'moved an mt job to the dead-letter stream');
+  private async deadLetter(entryId: string, reason: string, utteranceId: string | undefined): Promise<void> {
+    this.options.log.warn({ entry: entryId, utteranceId, reason }, 'moved an mt job to the dead-letter stream');
+    this.options.metrics?.deadLettered(REDIS_KEYS.mtJobs);
     await this.options.redis
       .multi()
       .xadd(REDIS_KEYS.deadLetter, 'MAXLEN', '~', 10_000, '*', 'stream', REDIS_KEYS.mtJobs, 'entry', entryId, 'reason', reason)

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ALL_LANGUAGES, hasNeuralMt, modelsIn, mtEngineChooser, type MtEngineName } from '../engines.js';
 import { NLLB_MODEL_NAME } from '../models/catalog.js';
+import { timedMtEngine } from '../metrics/timedEngines.js';
 import { runWorker } from '../runWorker.js';
 import { ApertiumEngine } from './ApertiumEngine.js';
 import { MarianEngine } from './MarianEngine.js';
@@ -9,7 +10,7 @@ import { MtWorker } from './MtWorker.js';
 import { NllbEngine } from './NllbEngine.js';
 import { RoutedMtEngine } from './RoutedMtEngine.js';
 
-await runWorker('mt', async ({ config, redis, log, consumer }) => {
+await runWorker('mt', async ({ config, redis, log, consumer, metrics }) => {
   const models = modelsIn(config.MODELS_DIR);
   const engines = new Map<MtEngineName, MtEngine>();
   try {
@@ -36,10 +37,9 @@ await runWorker('mt', async ({ config, redis, log, consumer }) => {
     log.info({ engines: Object.fromEntries(chosen), modelsDir: config.MODELS_DIR }, 'translation engines chosen');
     if (!routes.size) log.warn("no translation engine serves any pair: captions stay in the speaker's language (see `npm run models -- list`)");
     const engine = new RoutedMtEngine(routes);
-    const worker = new MtWorker({ redis, engine, consumer, log });
+    const worker = new MtWorker({ redis, engine: timedMtEngine(engine, metrics), consumer, log, metrics });
     await worker.start();
     return {
-      health: { metrics: () => ({ translations_total: worker.translated }) },
       close: async () => {
         await worker.close();
         await engine.close();

@@ -1,8 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LanguageCode } from '@parley/protocol';
-import { CONSUMER_GROUPS, REDIS_KEYS, consumerGroupLag, fieldsToRecord, recordToFields, sttAssignmentSchema, type SttAssignment } from '@parley/protocol/streams';
+import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, recordToFields, sttAssignmentSchema, type SttAssignment } from '@parley/protocol/streams';
 import { CaptionPublisher } from '../CaptionPublisher.js';
+import { streamBacklog } from '../metrics/streamBacklog.js';
+import type { WorkerMetrics } from '../metrics/WorkerMetrics.js';
 import { autoClaim, ensureConsumerGroup, readGroup, type StreamEntry } from '../redisStreams.js';
 import type { SttEngine } from './SttEngine.js';
 import { UtteranceJob, type RecognisedText } from './UtteranceJob.js';
@@ -20,6 +22,7 @@ export interface SttWorkerOptions {
   chunkTimeoutMs?: number;
   /** An utterance delivered this many times without finishing is set aside as poison. */
   maxDeliveries?: number;
+  metrics?: WorkerMetrics;
 }
 
 const MT_STREAM_MAXLEN = 100_000;
@@ -49,7 +52,7 @@ export class SttWorker {
       this.idleReaders.push(reader);
       this.allReaders.push(reader);
     }
-    this.captions = new CaptionPublisher(options.redis);
+    this.captions = new CaptionPublisher(options.redis, options.metrics);
   }
 
   get activeUtterances(): number {
@@ -108,13 +111,13 @@ export class SttWorker {
     const { redis, log } = this.options;
     const parsed = sttAssignmentSchema.safeParse(fieldsToRecord(fields));
     if (!parsed.success) {
-      await this.deadLetter(entryId, `malformed assignment: ${parsed.error.issues[0]?.message}`);
+      await this.deadLetter(entryId, `malformed assignment: ${parsed.error.issues[0]?.message}`, undefined);
       return;
     }
     const assignment = parsed.data;
     if (!this.options.engine.languages.includes(assignment.srcLang)) {
       // Retrying cannot help: set it aside now, and drop its audio.
-      await this.deadLetter(entryId, `no speech recognition engine here serves "${assignment.srcLang}" (${this.options.engine.name} serves ${this.options.engine.languages.join(', ')}); utterance ${assignment.utteranceId} was not transcribed`);
+      await this.deadLetter(entryId, `no speech recognition engine here serves "${assignment.srcLang}" (${this.options.engine.name} serves ${this.options.engine.languages.join(', ')}); utterance ${assignment.utteranceId} was not transcribed`, assignment.utteranceId);
       await redis.del(REDIS_KEYS.utteranceAudio(assignment.utteranceId));
       return;
     }
@@ -122,10 +125,12 @@ export class SttWorker {
       const pending = (await redis.xpending(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt, entryId, entryId, 1)) as [string, string, number, number][];
       const deliveries = pending[0]?.[3] ?? 0;
       if (deliveries > (this.options.maxDeliveries ?? 3)) {
-        await this.deadLetter(entryId, `utterance ${assignment.utteranceId} was delivered ${deliveries} times without finishing`);
+        await this.deadLetter(entryId, `utterance ${assignment.utteranceId} was delivered ${deliveries} times without finishing`, assignment.utteranceId);
         return;
       }
-      log.info({ utterance: assignment.utteranceId, deliveries }, 'took over an utterance from a stalled worker');
+      log.info({ utteranceId: assignment.utteranceId, deliveries }, 'took over an utterance from a stalled worker');
+    } else {
+      this.options.metrics?.tookEntry('stt_queue', entryId);
     }
     const reader = this.idleReaders.pop();
     if (!reader) return; // Over capacity: the entry stays pending and is reclaimed later.
@@ -140,13 +145,14 @@ export class SttWorker {
         chunkTimeoutMs: this.options.chunkTimeoutMs ?? 30_000,
         stillOwned: () => !job.lost && !this.closed,
         onText: (text) => this.output(assignment, text),
+        onInterimShed: () => this.options.metrics?.interimShed('decoder_behind'),
       }).run();
       if (outcome !== 'lost' && !this.closed) {
         await redis.multi().xack(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt, entryId).del(REDIS_KEYS.utteranceAudio(assignment.utteranceId)).exec();
       }
     } catch (error) {
       // Left pending: after the lease another worker (or this one) retries it, up to maxDeliveries.
-      if (!this.closed) log.error({ err: error, utterance: assignment.utteranceId }, 'utterance failed');
+      if (!this.closed) log.error({ err: error, utteranceId: assignment.utteranceId }, 'utterance failed');
     } finally {
       this.active.delete(entryId);
       this.idleReaders.push(reader);
@@ -160,6 +166,7 @@ export class SttWorker {
     const { redis, engine } = this.options;
     if (recognised.kind === 'final') this.finals += 1;
     else this.interims += 1;
+    this.options.metrics?.recognised(recognised.kind, recognised.audioEndAtMs);
     if (assignment.targetLangs.includes(assignment.srcLang)) {
       await this.captions.publish({
         room: assignment.room,
@@ -179,7 +186,11 @@ export class SttWorker {
     const targets: LanguageCode[] = assignment.targetLangs.filter((l) => l !== assignment.srcLang);
     // Finals always go on: the mt worker writes each one, translated or not, to the kept transcript.
     if (!targets.length && recognised.kind === 'interim') return;
-    if (recognised.kind === 'interim' && (await consumerGroupLag(redis, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt)) > this.options.maxQueueDepth) return;
+    // Counted, not Redis' reported lag (wrong once the stream is trimmed); stops counting past the limit.
+    if (recognised.kind === 'interim' && (await streamBacklog(redis, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt, this.options.maxQueueDepth + 1)).lag > this.options.maxQueueDepth) {
+      this.options.metrics?.interimShed('mt_backlog');
+      return;
+    }
     await redis.xadd(
       REDIS_KEYS.mtJobs,
       'MAXLEN',
@@ -203,9 +214,10 @@ export class SttWorker {
     );
   }
 
-  private async deadLetter(entryId: string, reason: string): Promise<void> {
+  private async deadLetter(entryId: string, reason: string, utteranceId: string | undefined): Promise<void> {
     const { redis, log } = this.options;
-    log.warn({ entry: entryId, reason }, 'moved an assignment to the dead-letter stream');
+    log.warn({ entry: entryId, utteranceId, reason }, 'moved an assignment to the dead-letter stream');
+    this.options.metrics?.deadLettered(REDIS_KEYS.sttAssign);
     await redis
       .multi()
       .xadd(REDIS_KEYS.deadLetter, 'MAXLEN', '~', 10_000, '*', 'stream', REDIS_KEYS.sttAssign, 'entry', entryId, 'reason', reason)

@@ -22,6 +22,8 @@ export interface UtteranceJobOptions {
   onText: (text: RecognisedText) => Promise<void>;
   /** True while this worker still owns the utterance. */
   stillOwned: () => boolean;
+  /** Called once per interim interval skipped because more audio was already waiting. */
+  onInterimShed?: () => void;
 }
 
 export type UtteranceOutcome = 'final' | 'abandoned' | 'lost';
@@ -42,6 +44,7 @@ export class UtteranceJob {
     let lastId = '0';
     let expectedSeq = 0;
     let samplesSinceInterim = 0;
+    let samplesBehind = 0;
     let lastChunkAtMs = Date.now();
     try {
       for (;;) {
@@ -72,6 +75,11 @@ export class UtteranceJob {
             return 'final';
           }
           samplesSinceInterim += samples.length;
+          if (behind) samplesBehind += samples.length;
+          if (samplesBehind >= interimIntervalSeconds * SAMPLE_RATE_HZ) {
+            samplesBehind = 0;
+            this.options.onInterimShed?.();
+          }
           if (!behind && samplesSinceInterim >= interimIntervalSeconds * SAMPLE_RATE_HZ) {
             samplesSinceInterim = 0;
             const partial = (await stream.partial()).trim();
