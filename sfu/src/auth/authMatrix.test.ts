@@ -297,6 +297,23 @@ describe('auth matrix (AUTH=oidc, real OpenID provider process, real sockets and
     expect((await dave.fetch('/api/socket-token')).status).toBe(401);
   });
 
+  it('rate-limits sign-in, token and room-creation requests with a sentence', async () => {
+    const statuses = async (n: number, request: () => Promise<Response>) => {
+      const codes: number[] = [];
+      for (let i = 0; i < n; i++) codes.push((await request()).status);
+      return codes;
+    };
+    const rooms = await statuses(15, () => carol.fetch('/api/rooms', { method: 'POST', json: { room: `burst-${Math.random().toString(36).slice(2, 10)}`, visibility: 'public' } }));
+    expect(rooms.filter((c) => c === 201).length).toBeLessThanOrEqual(11);
+    expect(rooms).toContain(429);
+    const tokens = await statuses(40, () => carol.fetch('/api/socket-token'));
+    expect(tokens).toContain(429);
+    const signIns = await statuses(40, () => fetch(`${url}/auth/signin`, { redirect: 'manual' }));
+    expect(signIns).toContain(429);
+    const refused = await fetch(`${url}/auth/signin`, { redirect: 'manual' });
+    expect(await refused.json()).toEqual({ error: 'Too many sign-in attempts; wait a minute and try again.' });
+  });
+
   it('let in nobody who was not allowed: 0 unauthorized joins', () => {
     const allowed = new Set([`${alice.userId}:alice-private`, `${bob.userId}:alice-private`]);
     expect(acceptedJoins.filter((j) => !allowed.has(`${j.user}:${j.room}`))).toEqual([]);
