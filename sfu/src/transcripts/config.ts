@@ -13,6 +13,8 @@ export const transcriptWriterConfigSchema = z.object({
   /** The writer's name in the Redis consumer group (default: host and pid). */
   WORKER_NAME: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/).optional(),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(0),
+  /** Loopback by default; 0.0.0.0 in a container whose probes and metrics scraper come from outside. */
+  HEALTH_HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 

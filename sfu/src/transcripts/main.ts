@@ -37,12 +37,27 @@ await writer.start();
 const retention = new TranscriptRetention(store, config.TRANSCRIPT_RETENTION_DAYS, log);
 retention.start();
 
-// Loopback only: the launcher asks it whether the writer is up.
+// /healthz and /readyz for the launcher and probes; /metrics in Prometheus' text format.
 const health = createServer((req, res) => {
-  const ok = req.url === '/healthz' || req.url === '/readyz';
-  res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify({ ok, stored: writer.stored }));
+  if (req.url === '/healthz' || req.url === '/readyz') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, stored: writer.stored }));
+  } else if (req.url === '/metrics') {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(
+      [
+        '# HELP parley_transcript_entries_stored_total Transcript entries stored (or found stored) and acknowledged.',
+        '# TYPE parley_transcript_entries_stored_total counter',
+        `parley_transcript_entries_stored_total ${writer.stored}`,
+        '# HELP parley_transcript_entries_dead_lettered_total Malformed transcript entries moved to the dead-letter stream.',
+        '# TYPE parley_transcript_entries_dead_lettered_total counter',
+        `parley_transcript_entries_dead_lettered_total ${writer.deadLettered}`,
+        '',
+      ].join('\n'),
+    );
+  } else {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+  }
 });
-await new Promise<void>((resolve) => health.listen(config.HEALTH_PORT, '127.0.0.1', resolve));
+await new Promise<void>((resolve) => health.listen(config.HEALTH_PORT, config.HEALTH_HOST, resolve));
 log.info({ healthPort: (health.address() as AddressInfo).port }, 'transcript writer running');
 
 let stopping = false;
