@@ -1,8 +1,8 @@
 import { LIMITS } from '@parley/protocol';
 import type { SeededRandom } from './SeededRandom.js';
 
-// Generators of signaling payloads that break the protocol by construction (none of them may be
-// accepted), so that an `ok: true` from the server is a finding and not a lucky draw.
+// Generators of hostile signaling payloads. They do not decide what the server must do with them:
+// the fuzzer runs each through socket.io's codec and the protocol's schemas (see PeerModel).
 
 /** Keys that reach into prototypes when code merges or indexes objects carelessly. */
 export const POLLUTING_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'then', '__defineGetter__'] as const;
@@ -10,7 +10,7 @@ export const POLLUTING_KEYS = ['__proto__', 'constructor', 'prototype', 'toStrin
 /** Event names socket.io-client refuses to send; everything else reaches the server. */
 const RESERVED_EVENTS = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
 
-export const KNOWN_EVENTS = ['join', 'offer', 'ice', 'leave', 'mute', 'restartIce'] as const;
+export const KNOWN_EVENTS = ['join', 'createTransports', 'connectTransport', 'produce', 'restartIce', 'mute', 'leave'] as const;
 
 /** Sets a key as an own, enumerable property: `o['__proto__'] = v` would replace the prototype instead. */
 export function withKey(target: object, key: string, value: unknown): object {
@@ -133,25 +133,6 @@ export function hostileJoin(rng: SeededRandom, room: string): unknown {
   }
 }
 
-/** An offer request whose wrapper is wrong (the SDP inside may be real). */
-export function hostileOfferWrapper(rng: SeededRandom, realSdp: string): unknown {
-  // Over sdpChars yet under messageBytes once JSON-encoded, so that the schema (not the transport) refuses it.
-  const oversizedSdp = `v=0\r\na=${'x'.repeat(LIMITS.sdpChars + rng.int(0, 12_000))}`;
-  return rng.pick<() => unknown>([
-    () => wrongShape(rng),
-    () => ({}),
-    () => ({ description: rng.pick<unknown>([null, 'v=0', 1, [], realSdp]) }),
-    () => ({ type: 'offer', sdp: realSdp }),
-    () => ({ description: { type: rng.pick(['answer', 'pranswer', 'rollback', 'OFFER', '', 'offer ']), sdp: realSdp } }),
-    () => ({ description: { type: 'offer' } }),
-    () => ({ description: { sdp: realSdp } }),
-    () => ({ description: { type: 'offer', sdp: rng.pick<unknown>(['', 0, [], {}, null, Buffer.from(realSdp.slice(0, 200))]) } }),
-    () => ({ description: { type: 'offer', sdp: realSdp, [rng.pick(['extra', '__proto__', 'constructor'])]: { polluted: 'yes' } } }),
-    () => pollutedObject(rng, { description: { type: 'offer', sdp: realSdp } }),
-    () => ({ description: { type: 'offer', sdp: oversizedSdp } }),
-  ])();
-}
-
 export function hostileMute(rng: SeededRandom): unknown {
   return rng.pick<() => unknown>([
     () => wrongShape(rng),
@@ -162,33 +143,28 @@ export function hostileMute(rng: SeededRandom): unknown {
   ])();
 }
 
-/** ICE candidates the schema must refuse (and the server answers with a disconnect). */
-export function hostileIce(rng: SeededRandom): unknown {
+/** A transport id of the right shape that no connection owns, or one the schema refuses. */
+export function strangeTransportId(rng: SeededRandom): unknown {
   return rng.pick<() => unknown>([
-    () => rng.pick<unknown>([null, 'candidate:1 1 udp 1 127.0.0.1 9 typ host', 5, [], true, Buffer.from('x')]),
-    () => ({}),
-    () => ({ candidate: rng.pick<unknown>([123, null, {}, ['a'], true]) }),
-    () => ({ candidate: 'a'.repeat(LIMITS.candidateChars + rng.int(1, 4_000)) }),
-    () => ({ candidate: '', sdpMid: rng.pick<unknown>([5, 'm'.repeat(33), {}, true]) }),
-    () => ({ candidate: '', sdpMLineIndex: rng.pick<unknown>([-1, 65, 1.5, '0', 1e308]) }),
-    () => ({ candidate: '', [rng.pick(['usernameFragment', '__proto__', 'constructor', 'extra'])]: 'x' }),
-    () => wrongShape(rng),
+    () => randomUUIDFrom(rng),
+    () => rng.pick<unknown>(['', 'x'.repeat(65), 'a_b', '../recv', 'id with spaces', 'ID\u0000', '__proto__', 'constructor', 'toString']),
+    () => rng.pick<unknown>([0, 1, null, true, [], {}, ['id'], Buffer.from('id')]),
+    () => rng.string(20),
   ])();
 }
 
-export function validIce(rng: SeededRandom): { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } {
-  return rng.pick([
-    { candidate: '' },
-    { candidate: `candidate:1 1 udp 2122260223 127.0.0.1 ${rng.int(1_024, 65_535)} typ host`, sdpMid: '0', sdpMLineIndex: 0 },
-    { candidate: 'garbage that is still a string', sdpMid: null, sdpMLineIndex: null },
-  ]);
+/** A UUID drawn from the seeded generator: the shape mediasoup's ids have. */
+export function randomUUIDFrom(rng: SeededRandom): string {
+  const hex = Array.from({ length: 32 }, () => rng.int(0, 15).toString(16)).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
 }
 
 /** An event name no handler knows (reserved names are refused by the client library itself). */
 export function unknownEvent(rng: SeededRandom): string | number {
   const name = rng.pick<string | number>([
-    'error', 'caption', 'participants', 'fatal', 'renegotiate', 'engines', 'activeSpeakers', '__proto__', 'constructor', 'toString',
-    'hasOwnProperty', 'JOIN', 'join ', 'answer', 'candidate', 'offer\u0000', '', 'x'.repeat(200), rng.string(20),
+    'error', 'caption', 'participants', 'fatal', 'newConsumer', 'consumerClosed', 'mediaReset', 'engines', 'activeSpeakers', '__proto__',
+    'constructor', 'toString', 'hasOwnProperty', 'JOIN', 'join ', 'offer', 'ice', 'renegotiate', 'consume', 'resumeConsumer',
+    'produce\u0000', '', 'x'.repeat(200), rng.string(20),
   ]);
   return typeof name === 'string' && RESERVED_EVENTS.has(name) ? 'reserved-looking' : name;
 }

@@ -1,278 +1,209 @@
-import { LIMITS } from '@parley/protocol';
-import { checkOfferSdp, withCrlfLineEndings } from '../offerSdp.js';
-import { FuzzConnection, type Expectation, type Outcome, type Step, type StepResult } from './FuzzConnection.js';
-import {
-  hostileIce,
-  hostileJoin,
-  hostileMute,
-  hostileOfferWrapper,
-  randomValue,
-  unknownEvent,
-  validIce,
-  validJoin,
-  wrongShape,
-} from './hostilePayloads.js';
-import { mutateSdp } from './sdpMutations.js';
+import { Actor, CONNECT_TIMEOUT_MS, CONSUMER_ACK_TIMEOUT_MS, MAX_EVENTS_PER_CONNECTION, type LaneContext } from './Actor.js';
+import { expect, outcomeAllowed, type Expectation, type StepResult } from './expectations.js';
+import type { ConsumerAnswer } from './FuzzConnection.js';
+import { randomValue, validJoin, wrongShape } from './hostilePayloads.js';
+import { mutateRtpCapabilities } from './mediaMutations.js';
 import type { SeededRandom } from './SeededRandom.js';
+import { hostileStep, leaveAndReturn, progressStep, routineStep, terminalStep, type TransportIds } from './walk.js';
+import { replyOverTheWire } from './wire.js';
 
-/** Under the signaling rate limiter's burst (40), so that only flood lanes meet it. */
-export const MAX_EVENTS_PER_LANE = 36;
+/** How long the server may take to send something on its own (a consumer, a notice) on a loaded machine. */
+const NOTICE_TIMEOUT_MS = 8_000;
+const NO_NEIGHBOUR: TransportIds = { neighbour: () => [] };
 
-export interface LaneContext {
-  url: string;
-  /** A real offer from libwebrtc, the seed of every SDP mutation. */
-  realSdp: string;
-  /** Room names of this run, so that a rerun against the same Redis never collides. */
-  runId: string;
-  record(step: Step, result: StepResult): void;
-  /** Hostile frames put on the wire that are not steps of their own (a flood's messages). */
-  countExtraMessages(count: number): void;
+function roomName(ctx: LaneContext, laneIndex: number): string {
+  return `fuzz-${ctx.runId}-${laneIndex}`;
 }
 
-const REPLY_TIMEOUT_MS = 8_000;
-/** werift answers with ICE gathering (up to 5 s) and may queue behind other lanes' offers. */
-const OFFER_TIMEOUT_MS = 20_000;
-/** The sfu gives a browser 10 s to answer a server offer. */
-const RENEGOTIATE_TIMEOUT_MS = 15_000;
-
-/** Whether socket.io's transport refuses the frame before any handler sees it. */
-function overMessageLimit(event: string | number, args: unknown[]): boolean {
-  return Buffer.byteLength(JSON.stringify([event, ...args])) > LIMITS.messageBytes;
-}
-
-function step(label: string, event: string | number, args: unknown[], withAck: boolean, expect: Expectation): Step {
-  return { label, event, args, withAck, expect: overMessageLimit(event, args) ? 'sizeLimit' : expect };
-}
-
-/** What the server must do with an SDP offer from a joined peer that has not offered yet. */
-function offerExpectation(sdp: string): Expectation {
-  if (sdp.length === 0 || sdp.length > LIMITS.sdpChars) return 'refusal';
-  try {
-    checkOfferSdp(withCrlfLineEndings(sdp));
-  } catch {
-    return 'refusal';
-  }
-  return 'answered';
-}
-
-/** Something to say to a server offer that is not an answer. */
-function garbageAnswer(rng: SeededRandom): unknown {
-  return rng.pick<() => unknown>([
-    () => wrongShape(rng),
-    () => randomValue(rng),
-    () => ({ ok: true }),
-    () => ({ description: { type: 'offer', sdp: 'v=0\r\n' } }),
-    () => ({ description: { type: 'answer', sdp: '' } }),
-    () => ({ description: { type: 'answer', sdp: 'not an sdp at all' } }),
-    () => ({ description: { type: 'answer', sdp: `v=0\r\n${rng.string(200)}` } }),
-    () => ({ description: { type: 'answer', sdp: 'x'.repeat(LIMITS.sdpChars + 1) } }),
-    () => ({ description: { type: 'answer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 RTP/AVP 96\r\n' } }),
-  ])();
+function laneFailed(ctx: LaneContext, laneIndex: number, error: unknown): void {
+  ctx.record({
+    label: 'lane',
+    event: 'lane',
+    hostile: false,
+    expectation: expect.ok(),
+    result: { outcome: 'closed', detail: `lane ${laneIndex} failed: ${(error as Error).message}`, elapsedMs: 0 },
+    verdict: 'mismatch',
+    complaint: 'the lane itself failed',
+  });
 }
 
 /**
- * One connection's life: hostile messages before joining, a join, hostile messages in the room,
- * out-of-order calls, then an ending (an SDP that reaches werift, a server renegotiation answered
- * with garbage, a message that must end the connection, or a plain goodbye).
+ * One connection's life alone in a room: hostile requests before joining, a join (sometimes two at
+ * once), then hostile, out-of-order and valid requests mixed (transports, connect, produce, ICE
+ * restarts, leaving and coming back), and an ending that must close the connection, or a goodbye.
  */
-export async function runLane(rng: SeededRandom, ctx: LaneContext, laneIndex: number): Promise<void> {
-  const conn = new FuzzConnection(ctx.url);
-  const room = `fuzz-${ctx.runId}-${laneIndex}`;
-  let events = 0;
-  let joined = false;
-  let offered = false;
-  let ready = false;
-  /** werift refused an offer: whether the peer kept its connection depends on where, so offers stop here. */
-  let uncertain = false;
-
-  const send = async (s: Step): Promise<Outcome | undefined> => {
-    if (!conn.isOpen || events >= MAX_EVENTS_PER_LANE) return undefined;
-    events++;
-    const timeout = s.event === 'offer' && s.expect !== 'refusal' ? OFFER_TIMEOUT_MS : REPLY_TIMEOUT_MS;
-    const result = await conn.send(s, timeout);
-    ctx.record(s, result);
-    if (s.expect === 'ignored' && conn.isOpen && events < MAX_EVENTS_PER_LANE) {
-      // An ignored message must leave the connection working: a refusal proves it still is.
-      events++;
-      const probe = step('probe-after-ignored', 'offer', [null], true, 'strictRefusal');
-      ctx.record(probe, await conn.send(probe, REPLY_TIMEOUT_MS));
-    }
-    return result.outcome;
-  };
-
-  /** A message in any state that the server must answer with a refusal or a disconnect. */
-  const anytimeHostile = (): Step => {
-    switch (rng.int(0, 9)) {
-      case 0:
-        return step('join:hostile', 'join', [hostileJoin(rng, room)], true, 'refusal');
-      case 1:
-        return step('offer:wrapper', 'offer', [hostileOfferWrapper(rng, ctx.realSdp)], true, 'refusal');
-      case 2:
-        return step('mute:hostile', 'mute', [hostileMute(rng)], true, 'refusal');
-      case 3:
-        return step('unknown-event:with-ack', unknownEvent(rng), rng.chance(0.5) ? [] : [randomValue(rng)], true, 'refusal');
-      case 4:
-        return step('ice:valid', 'ice', [validIce(rng)], false, 'ignored');
-      case 5:
-        return step('join:wrong-shape', 'join', [wrongShape(rng)], true, 'refusal');
-      case 6:
-        return step('offer:wrong-shape', 'offer', [wrongShape(rng)], true, 'refusal');
-      case 7:
-        return step('mute:wrong-shape', 'mute', [wrongShape(rng)], true, 'refusal');
-      case 8:
-        return step('join:hostile', 'join', [hostileJoin(rng, room)], true, 'refusal');
-      default:
-        return step('offer:wrapper', 'offer', [hostileOfferWrapper(rng, ctx.realSdp)], true, 'refusal');
-    }
-  };
-
-  /** A message after which the server must have ended the connection. */
-  const terminal = (): Step => {
-    switch (rng.int(0, 7)) {
-      case 0:
-        return step('ice:malformed', 'ice', rng.chance(0.1) ? [] : [hostileIce(rng)], false, 'fatal');
-      case 1:
-        return step('ice:malformed-with-ack', 'ice', [hostileIce(rng)], true, 'fatal');
-      case 2:
-        return step('missing-ack', rng.pick(['join', 'offer', 'mute']), [rng.chance(0.5) ? validJoin(room) : randomValue(rng)], false, 'fatal');
-      case 3:
-        return step('missing-ack:restartIce', 'restartIce', rng.chance(0.5) ? [] : [randomValue(rng)], false, 'fatal');
-      case 4:
-        return step('unknown-event:no-ack', unknownEvent(rng), [randomValue(rng)], false, 'fatal');
-      case 5:
-        return step('leave:with-payload', 'leave', [randomValue(rng)], true, 'fatal');
-      case 6:
-        return step('oversized', rng.pick(['join', 'offer', 'mute', 'ice', 'leave']), [{ blob: 'x'.repeat(LIMITS.messageBytes + rng.int(1, 20_000)) }], rng.chance(0.7), 'sizeLimit');
-      default:
-        return step('ice:malformed', 'ice', [hostileIce(rng)], false, 'fatal');
-    }
-  };
-
-  const joinedHostile = (): Step => {
-    switch (rng.int(0, 7)) {
-      case 0:
-        return step('join:twice', 'join', [validJoin(room)], true, 'refusal');
-      case 1:
-      case 2: {
-        if (uncertain) return anytimeHostile();
-        const mutant = mutateSdp(rng, ctx.realSdp);
-        const expect = offered ? 'refusal' : offerExpectation(mutant.sdp);
-        // Only the first SDP that passes the cheap checks reaches werift; later ones are refused.
-        return step(`offer:sdp:${mutant.kind}`, 'offer', [{ description: { type: 'offer', sdp: mutant.sdp } }], true, expect);
-      }
-      case 3:
-        // Once ready, a restart starts a server offer; only the renegotiation ending handles those.
-        return ready || uncertain ? anytimeHostile() : step('restartIce:before-offer', 'restartIce', [], true, 'refusal');
-      case 4:
-        return step('mute:valid', 'mute', [{ muted: rng.chance(0.5) }], true, 'ok');
-      default:
-        return anytimeHostile();
-    }
-  };
-
+export async function runSoloLane(rng: SeededRandom, ctx: LaneContext, laneIndex: number): Promise<void> {
+  const room = roomName(ctx, laneIndex);
+  const actor = new Actor(ctx, 'solo');
   try {
-    await conn.open(10_000);
-    for (let n = rng.int(0, 6); n > 0; n--) {
-      const s = rng.chance(0.15) ? step('restartIce:before-join', 'restartIce', [], true, 'refusal') : anytimeHostile();
-      await send(s);
-    }
-    if (rng.chance(0.05)) {
-      await send(terminal());
-      return;
+    await actor.conn.open(10_000);
+    for (let n = rng.int(0, 5); n > 0; n--) await hostileStep(rng, actor, ctx, room, NO_NEIGHBOUR);
+    if (rng.chance(0.05)) return await terminalStep(rng, actor, room);
+    if (rng.chance(0.06)) {
+      // Join and leave at once: whichever the server finishes first, the connection ends up outside the room.
+      await actor.concurrently(
+        { label: 'join', event: 'join', args: [validJoin(room)], expectation: { kind: 'ok', ok: true, refusals: ['leftWhileJoining'] } },
+        { label: 'leave:while-joining', event: 'leave', args: [], expectation: expect.ok() },
+        () => undefined,
+      );
+      for (let n = rng.int(1, 2); n > 0; n--) await hostileStep(rng, actor, ctx, room, NO_NEIGHBOUR);
     }
     if (rng.chance(0.1)) {
-      // Two joins back to back: the first wins, the second is refused.
-      events += 2;
-      const [a, b] = [step('join', 'join', [validJoin(room)], true, 'ok'), step('join:concurrent', 'join', [validJoin(`${room}-b`)], true, 'refusal')];
-      const results = await Promise.all([conn.send(a, REPLY_TIMEOUT_MS), conn.send(b, REPLY_TIMEOUT_MS)]);
-      ctx.record(a, results[0]);
-      ctx.record(b, results[1]);
+      await actor.concurrently(
+        { label: 'join', event: 'join', args: [validJoin(room)] },
+        { label: 'join:concurrent', event: 'join', args: [validJoin(rng.chance(0.5) ? room : `${room}-b`)], expectation: expect.refusal('alreadyJoined') },
+        () => actor.model.assume('join'),
+      );
     } else {
-      await send(step('join', 'join', [validJoin(room)], true, 'ok'));
+      await actor.request('join', 'join', [validJoin(room)], { hostile: false });
     }
-    joined = conn.isOpen;
-    const middle = rng.int(8, 26);
-    while (joined && conn.isOpen && events < middle) {
-      if (rng.chance(0.04)) {
-        // Leave, then what only a member may do, then join again.
-        await send(step('leave', 'leave', [], true, 'ok'));
-        offered = ready = uncertain = false;
-        await send(step('offer:after-leave', 'offer', [{ description: { type: 'offer', sdp: ctx.realSdp } }], true, 'refusal'));
-        await send(step('mute:after-leave', 'mute', [{ muted: true }], true, 'refusal'));
-        await send(step('join:again', 'join', [validJoin(room)], true, 'ok'));
-        continue;
+    const sendAudio = rng.chance(0.8);
+    const budget = rng.int(12, MAX_EVENTS_PER_CONNECTION - 4);
+    while (actor.canSend && actor.events < budget && actor.model.joined) {
+      const r = rng.next();
+      if (r < 0.04) await leaveAndReturn(rng, actor, ctx, room, NO_NEIGHBOUR);
+      else if (r < 0.3) await progressStep(rng, actor, ctx, sendAudio);
+      else if (r < 0.38) await routineStep(rng, actor);
+      else await hostileStep(rng, actor, ctx, room, NO_NEIGHBOUR);
+    }
+    const ending = rng.next();
+    if (ending < 0.45) await terminalStep(rng, actor, room);
+    else if (ending < 0.6) await actor.request('leave', 'leave', [], { hostile: false });
+  } catch (error) {
+    laneFailed(ctx, laneIndex, error);
+  } finally {
+    actor.close();
+  }
+}
+
+/** Replies to newConsumer other than `{ ok: true }`, and one that is an acceptance in disguise. */
+function consumerAnswer(rng: SeededRandom): ConsumerAnswer {
+  const r = rng.next();
+  if (r < 0.5) return { kind: 'accept' };
+  if (r < 0.62) return { kind: 'silent' };
+  return {
+    kind: 'reply',
+    reply: rng.pick<() => unknown>([
+      () => undefined,
+      () => null,
+      () => ({ ok: false, error: rng.pick(['cannot decode', '', 'x'.repeat(5_000)]) }),
+      () => ({ ok: 'true' }),
+      () => ({ ok: 1 }),
+      () => [{ ok: true }],
+      () => ({ error: 'no' }),
+      () => randomValue(rng),
+      () => wrongShape(rng),
+      () => Buffer.from('{"ok":true}'),
+      () => ({ ok: true, consumerId: 'extra fields are fine' }),
+    ])(),
+  };
+}
+
+/** Whether the server, by its own rule (an object whose `ok` is true), takes a reply as an acceptance. */
+function replyAccepts(answer: ConsumerAnswer): boolean {
+  if (answer.kind !== 'reply') return answer.kind === 'accept';
+  const view = replyOverTheWire(answer.reply);
+  if (view.kind !== 'event') return false;
+  const reply = view.args[0] as { ok?: unknown } | null;
+  return typeof reply === 'object' && reply !== null && reply.ok === true;
+}
+
+function notice(holds: boolean, detail: string): StepResult {
+  return { outcome: holds ? 'ack-ok' : 'silent', detail, elapsedMs: 0 };
+}
+
+/**
+ * A speaker with a real microphone producer and a second connection in the same room that is
+ * fuzzed: it takes the speaker's transport ids, sets up its own transports with real or mutated
+ * capabilities, and answers the server's newConsumer correctly, with garbage, or not at all. The
+ * server must hand it the speaker's audio, disconnect it with a sentence if it refuses, tell it
+ * when the audio stops, and hand the speaker its audio in turn.
+ */
+export async function runPairLane(rng: SeededRandom, ctx: LaneContext, laneIndex: number): Promise<void> {
+  const room = roomName(ctx, laneIndex);
+  const speaker = new Actor(ctx, 'speaker');
+  const subject = new Actor(ctx, 'subject');
+  const { media } = ctx;
+  try {
+    await Promise.all([speaker.conn.open(10_000), subject.conn.open(10_000)]);
+    const joined = await speaker.request('join', 'join', [validJoin(room)], { hostile: false });
+    await speaker.request('createTransports', 'createTransports', [{ rtpCapabilities: media.rtpCapabilities, send: true }], { hostile: false });
+    ctx.foreignTransportIds.push(...speaker.model.ownIds());
+    await speaker.request('connectTransport', 'connectTransport', [{ transportId: speaker.model.send, dtlsParameters: media.dtlsParameters }], { hostile: false });
+    const produced = await speaker.request('produce', 'produce', [{ transportId: speaker.model.send, kind: 'audio', rtpParameters: media.rtpParameters }], { hostile: false });
+    const producedAtMs = Date.now();
+    const speakerPeerId = joined?.reply?.peerId;
+    const producerId = produced?.reply?.producerId;
+    if (typeof producerId !== 'string' || typeof speakerPeerId !== 'string') return;
+    const ids: TransportIds = { neighbour: () => speaker.model.ownIds() };
+
+    const answer = consumerAnswer(rng);
+    const accepts = replyAccepts(answer);
+    subject.conn.consumerAnswer = answer;
+    for (let n = rng.int(0, 3); n > 0; n--) await hostileStep(rng, subject, ctx, room, ids);
+    await subject.request('join', 'join', [validJoin(room)], { hostile: false });
+    for (let n = rng.int(0, 4); n > 0; n--) await hostileStep(rng, subject, ctx, room, ids);
+    const realCaps = rng.chance(0.75);
+    const caps = realCaps ? media.rtpCapabilities : mutateRtpCapabilities(rng, media.rtpCapabilities).value;
+    const created = await subject.request(realCaps ? 'createTransports' : 'createTransports:caps:pair', 'createTransports', [{ rtpCapabilities: caps, send: rng.chance(0.5) }], { hostile: !realCaps });
+    const speakerStillProducing = speaker.isOpen && Date.now() - producedAtMs < CONNECT_TIMEOUT_MS - 5_000;
+    const mustConsume = realCaps && created?.outcome === 'ack-ok' && speakerStillProducing;
+
+    const budget = rng.int(6, MAX_EVENTS_PER_CONNECTION - 6);
+    while (subject.canSend && subject.events < budget && !(subject.conn.consumers.length && !accepts)) {
+      const r = rng.next();
+      if (r < 0.25) await progressStep(rng, subject, ctx, true);
+      else if (r < 0.3) await routineStep(rng, subject);
+      else await hostileStep(rng, subject, ctx, room, ids);
+    }
+
+    const fromSpeaker = () => subject.conn.consumers.find((c) => c.producerId === producerId);
+    if (mustConsume) {
+      await subject.conn.waitFor(() => !!fromSpeaker() || !subject.isOpen, NOTICE_TIMEOUT_MS);
+      const consumer = fromSpeaker();
+      const holds = !!consumer && consumer.peerId === speakerPeerId && consumer.kind === 'audio' && typeof consumer.consumerId === 'string';
+      if (holds || !subject.closedForDocumentedReason()) {
+        const summary = JSON.stringify(consumer ?? null).slice(0, 200);
+        subject.check('newConsumer:delivered', false, expect.ok(), notice(holds, summary), holds, `the speaker's audio was not offered to a listener with real capabilities: ${summary}`);
       }
-      const s = joinedHostile();
-      const outcome = await send(s);
-      if (s.event === 'offer' && s.expect === 'answered') {
-        offered = true;
-        ready = outcome === 'ack-ok';
-        uncertain = !ready;
-      }
     }
-    if (!conn.isOpen || events >= MAX_EVENTS_PER_LANE - 4 || uncertain) return;
-    const ending = rng.int(0, 9);
-    if (ending <= 2 && !offered) {
-      // Two real offers at once: the first is answered, the second refused while it is.
-      events += 2;
-      const offer = { description: { type: 'offer', sdp: ctx.realSdp } };
-      const [a, b] = [step('offer', 'offer', [offer], true, 'ok'), step('offer:concurrent', 'offer', [offer], true, 'refusal')];
-      const results = await Promise.all([conn.send(a, OFFER_TIMEOUT_MS), conn.send(b, OFFER_TIMEOUT_MS)]);
-      ctx.record(a, results[0]);
-      ctx.record(b, results[1]);
-      offered = true;
-      ready = results[0].outcome === 'ack-ok';
-      if (ready && rng.chance(0.5)) await send(step('offer:after-answer', 'offer', [offer], true, 'refusal'));
-    }
-    if (ending <= 5 && !offered) {
-      const outcome = await send(step('offer', 'offer', [{ description: { type: 'offer', sdp: ctx.realSdp } }], true, 'ok'));
-      offered = true;
-      ready = outcome === 'ack-ok';
-    }
-    if (ending <= 5 && ready && conn.isOpen) {
-      await renegotiateWithGarbage(rng, conn, ctx, rng.chance(0.03));
+    if (subject.conn.consumers.length && !accepts) {
+      // The refusal is the hostile input: the server must end the session, saying why.
+      const timeoutMs = (answer.kind === 'silent' ? CONSUMER_ACK_TIMEOUT_MS : 0) + NOTICE_TIMEOUT_MS;
+      const startMs = performance.now();
+      const oversized = answer.kind === 'reply' && replyOverTheWire(answer.reply).kind === 'oversized';
+      const expectation: Expectation = oversized ? expect.sizeLimit() : expect.fatal('consumerRefused');
+      const outcome = await subject.conn.waitForClose(timeoutMs);
+      const result: StepResult = { outcome, detail: subject.conn.closeDetail(), elapsedMs: performance.now() - startMs };
+      const holds = outcomeAllowed(expectation, 'newConsumer', result);
+      const answered = JSON.stringify(subject.conn.consumers[0]?.answered)?.slice(0, 80) ?? 'nothing';
+      subject.check(`newConsumer:${answer.kind === 'silent' ? 'no-answer' : 'bad-answer'}`, true, expectation, result, holds, `answered ${answered}: ${result.detail}`);
       return;
     }
-    if (ending <= 8) await send(terminal());
+    const subjectProducerId = subject.model.producerId;
+    if (subjectProducerId && subject.model.producedRealParameters && speaker.isOpen && Date.now() - producedAtMs < CONNECT_TIMEOUT_MS - 5_000) {
+      // The subject's microphone reaches the speaker, who has a receive transport too.
+      const theirs = () => speaker.conn.consumers.find((c) => c.producerId === subjectProducerId);
+      await speaker.conn.waitFor(() => !!theirs() || !speaker.isOpen, NOTICE_TIMEOUT_MS);
+      const consumer = theirs();
+      const holds = !!consumer && consumer.peerId === subject.model.peerId;
+      if (holds || !speaker.closedForDocumentedReason()) {
+        speaker.check('newConsumer:delivered-back', false, expect.ok(), notice(holds, JSON.stringify(consumer ?? null).slice(0, 200)), holds, "a listener's own microphone was not offered to the speaker");
+      }
+    }
+    const accepted = fromSpeaker();
+    if (accepted && accepts && subject.isOpen) {
+      await speaker.request('leave', 'leave', [], { hostile: false });
+      await subject.conn.waitFor(() => subject.conn.closedConsumers.includes(accepted.consumerId) || !subject.isOpen, NOTICE_TIMEOUT_MS);
+      const holds = subject.conn.closedConsumers.includes(accepted.consumerId);
+      if (holds || !subject.closedForDocumentedReason()) {
+        subject.check('consumerClosed:delivered', false, expect.ok(), notice(holds, `closed: ${JSON.stringify(subject.conn.closedConsumers)}`), holds, `no consumerClosed for ${String(accepted.consumerId)} after its speaker left`);
+      }
+    }
   } catch (error) {
-    ctx.record(step('lane', 'connect', [], false, 'ok'), { outcome: 'closed', detail: `lane ${laneIndex} failed: ${(error as Error).message}`, elapsedMs: 0 });
+    laneFailed(ctx, laneIndex, error);
   } finally {
-    conn.close();
-  }
-}
-
-/** Asks for an ICE restart, answers the server's offer with garbage (or not at all): the server must hang up. */
-async function renegotiateWithGarbage(rng: SeededRandom, conn: FuzzConnection, ctx: LaneContext, silent: boolean): Promise<void> {
-  const garbage = garbageAnswer(rng);
-  if (!silent) conn.answerNextRenegotiation(() => garbage);
-  const restart = step('restartIce', 'restartIce', [], true, 'ok');
-  const offerArrived = conn.waitForRenegotiation(RENEGOTIATE_TIMEOUT_MS);
-  const restarted = await conn.send(restart, REPLY_TIMEOUT_MS);
-  ctx.record(restart, restarted);
-  if (restarted.outcome !== 'ack-ok') return;
-  const answer: Step = { label: silent ? 'renegotiate:no-answer' : 'renegotiate:garbage-answer', event: 'renegotiate-ack', args: [garbage], withAck: false, expect: 'fatal' };
-  const startMs = performance.now();
-  if (!(await offerArrived)) {
-    ctx.record(answer, { outcome: 'silent', detail: 'the server sent no renegotiate offer after restartIce', elapsedMs: performance.now() - startMs });
-    return;
-  }
-  const outcome = await conn.waitForClose(RENEGOTIATE_TIMEOUT_MS);
-  ctx.record(answer, { outcome, detail: conn.closeDetail(), elapsedMs: performance.now() - startMs });
-}
-
-/** Floods one connection past the rate limiter: the server must hang up on it. */
-export async function runFloodLane(ctx: LaneContext, rng: SeededRandom): Promise<void> {
-  const conn = new FuzzConnection(ctx.url);
-  try {
-    await conn.open(10_000);
-    const count = rng.int(60, 200);
-    const flood = step('flood', 'ice', [validIce(rng)], false, 'fatal');
-    for (let i = 0; i < count; i++) void conn.send({ ...flood, expect: 'ignored' }, 0);
-    ctx.countExtraMessages(count - 1);
-    const startMs = performance.now();
-    const outcome = await conn.waitForClose(REPLY_TIMEOUT_MS);
-    ctx.record(flood, { outcome, detail: conn.closeDetail(), elapsedMs: performance.now() - startMs });
-  } finally {
-    conn.close();
+    speaker.close();
+    subject.close();
   }
 }

@@ -50,6 +50,8 @@ const ICE_FAILED_MESSAGE = 'Your audio connection to the server was lost and cou
 interface TransportState {
   transport: types.WebRtcTransport;
   slot: RouterSlot;
+  /** connectTransport was asked for (and has not failed): mediasoup's own "already called" error would say less. */
+  connectRequested?: boolean;
   connectTimer?: ReturnType<typeof setTimeout>;
   recoveryTimer?: ReturnType<typeof setTimeout>;
 }
@@ -76,6 +78,8 @@ export class Peer extends SafeEmitter<PeerEvents> {
   private sink: OpusSink | undefined;
   private mutedValue = false;
   private settingUp = false;
+  /** A produce is under way: a second one sent before its reply must not make a second producer. */
+  private producing = false;
   /** Bumped by a media reset, so that steps begun before it give up. */
   private epoch = 0;
   private closed = false;
@@ -179,10 +183,13 @@ export class Peer extends SafeEmitter<PeerEvents> {
 
   async connectTransport(transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
     const state = this.ownTransport(transportId);
-    if (state.transport.dtlsState !== 'new') throw new SignalingError('This transport is already connected.', 409);
+    if (state.connectRequested || state.transport.dtlsState !== 'new') throw new SignalingError('This transport is already connected.', 409);
+    state.connectRequested = true;
     try {
       await state.transport.connect({ dtlsParameters });
     } catch (error) {
+      // mediasoup refused the parameters: the client may try again with better ones.
+      state.connectRequested = false;
       throw new SignalingError(`The transport could not be connected: ${(error as Error).message}`, 400);
     }
   }
@@ -190,13 +197,16 @@ export class Peer extends SafeEmitter<PeerEvents> {
   async produce(transportId: string, rtpParameters: types.RtpParameters): Promise<string> {
     const state = this.ownTransport(transportId);
     if (state !== this.send) throw new SignalingError('Audio is sent on the send transport only.', 400);
-    if (this.producerValue) throw new SignalingError('This participant already sends audio.', 409);
+    if (this.producerValue || this.producing) throw new SignalingError('This participant already sends audio.', 409);
     const epoch = this.epoch;
     let producer: types.Producer;
+    this.producing = true;
     try {
       producer = await state.transport.produce({ kind: 'audio', rtpParameters, paused: this.mutedValue, appData: { peerId: this.id } });
     } catch (error) {
       throw new SignalingError(`The audio could not be accepted: ${(error as Error).message}`, 400);
+    } finally {
+      this.producing = false;
     }
     if (this.closed || this.epoch !== epoch) {
       producer.close();

@@ -71,6 +71,10 @@ interface SocketState {
   room?: Room;
   peer?: Peer;
   feed?: { close(): Promise<void> };
+  /** Bumped by every leave (and so by a disconnect): a join still under way then gives up. */
+  epoch: number;
+  /** The epoch of a join under way, until its reply. */
+  joiningIn?: number;
 }
 
 /** socket.io signaling: join, transports, produce/consume, mute, leave; every payload validated before use. */
@@ -88,7 +92,7 @@ export class SignalingServer {
   }
 
   private onConnection(socket: ParleySocket): void {
-    const state: SocketState = {};
+    const state: SocketState = { epoch: 0 };
     const bucket = new TokenBucket(this.options.messageBurst ?? 40, this.options.messagesPerSecond ?? 20);
     const log = this.options.log.child({ socket: socket.id });
     const joinTimer = setTimeout(() => {
@@ -110,11 +114,9 @@ export class SignalingServer {
       return { room: state.room, peer: state.peer };
     };
 
-    this.on(socket, 'join', joinRequestSchema, async (request) => {
-      if (state.peer) throw new SignalingError('Already in a room; leave it first.', 409);
+    const joinRoom = async (request: z.infer<typeof joinRequestSchema>, epoch: number) => {
       await this.options.admit?.(socket, request);
-      if (!socket.connected) throw new SignalingError('The connection closed while joining.', 410);
-      if (state.peer) throw new SignalingError('Already in a room; leave it first.', 409);
+      if (state.epoch !== epoch) throw new SignalingError('You left the room before joining it had finished; join again.', 409);
       const room = this.options.rooms.getOrCreate(request.room);
       const peer = new Peer({
         id: randomUUID(),
@@ -131,6 +133,11 @@ export class SignalingServer {
         throw error;
       });
       if (peer.isClosed) throw new SignalingError('The room closed while you joined; join again.', 409);
+      if (state.epoch !== epoch) {
+        // The client left, or its connection closed, while the room's media was set up: nobody could reach this participant.
+        room.removePeer(peer.id);
+        throw new SignalingError('You left the room before joining it had finished; join again.', 409);
+      }
       peer.setChannel({
         newConsumer: (consumer) => this.sendConsumer(socket, consumer),
         consumerClosed: (consumerId) => socket.emit('consumerClosed', { consumerId }),
@@ -160,6 +167,18 @@ export class SignalingServer {
         iceServers: this.options.iceServers(),
         routerRtpCapabilities: media.rtpCapabilities as never,
       };
+    };
+
+    this.on(socket, 'join', joinRequestSchema, async (request) => {
+      // Checked before the first await: a second join sent before the first one's reply is refused too.
+      if (state.peer || state.joiningIn === state.epoch) throw new SignalingError('Already in a room; leave it first.', 409);
+      const epoch = state.epoch;
+      state.joiningIn = epoch;
+      try {
+        return await joinRoom(request, epoch);
+      } finally {
+        if (state.joiningIn === epoch) state.joiningIn = undefined;
+      }
     });
 
     this.on(socket, 'createTransports', createTransportsRequestSchema, async (request) => {
@@ -250,6 +269,7 @@ export class SignalingServer {
   }
 
   private async leave(socket: ParleySocket, state: SocketState): Promise<void> {
+    state.epoch += 1;
     const { room, peer } = state;
     state.room = undefined;
     state.peer = undefined;
