@@ -22,7 +22,8 @@ describe('kept transcripts across a transcript writer that is killed and restart
       offlineEngines: true,
       redisUrl: `${inject('redisUrl')}/13`,
       apertiumUrl: inject('apertiumUrl'),
-      env: { TRANSCRIPT_CLAIM_IDLE_MS: '1500', DATABASE_URL: `sqlite:${join(dir, 'parley.db')}`, LOG_LEVEL: 'warn' },
+      // A long read, so that the frozen writer is still waiting on it when the next final is written.
+      env: { TRANSCRIPT_CLAIM_IDLE_MS: '1500', TRANSCRIPT_BLOCK_MS: '20000', DATABASE_URL: `sqlite:${join(dir, 'parley.db')}`, LOG_LEVEL: 'warn' },
       logDir: 'test-results/kept-transcript-logs',
     }).start();
     redis = new Redis(stack.redisUrl);
@@ -60,7 +61,7 @@ describe('kept transcripts across a transcript writer that is killed and restart
       })();
 
       await reader.waitForCaption(() => finals().length >= 1, 60_000);
-      // Frozen, the writer still takes entries off the stream (its blocked read is answered) but never stores them.
+      // Frozen, the writer still takes the next entry off the stream (its blocked read is answered) but never stores it.
       const first = stack.transcriptWriter!;
       const firstName = (await redis.xinfo('CONSUMERS', REDIS_KEYS.transcript, CONSUMER_GROUPS.transcript) as unknown[][]).map((c) => String(c[1]))[0]!;
       first.kill('SIGSTOP');
@@ -78,7 +79,7 @@ describe('kept transcripts across a transcript writer that is killed and restart
         .poll(async () => {
           const [pending] = (await redis.xpending(REDIS_KEYS.transcript, CONSUMER_GROUPS.transcript)) as [number];
           return pending + (await consumerGroupLag(redis, REDIS_KEYS.transcript, CONSUMER_GROUPS.transcript));
-        }, { timeout: 30_000 })
+        }, { timeout: 60_000 })
         .toBe(0);
 
       const page = (await (await fetch(`${stack.url}/api/rooms/${room}/transcript?lang=es`)).json()) as TranscriptPage;

@@ -10,6 +10,8 @@ export const transcriptWriterConfigSchema = z.object({
   TRANSCRIPT_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(365),
   /** Entries a stopped writer left unacknowledged this long are taken over. */
   TRANSCRIPT_CLAIM_IDLE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** How long one read waits for new entries before the writer looks for entries to claim again. */
+  TRANSCRIPT_BLOCK_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   /** The writer's name in the Redis consumer group (default: host and pid). */
   WORKER_NAME: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/).optional(),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(0),

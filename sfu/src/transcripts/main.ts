@@ -31,6 +31,7 @@ const writer = new TranscriptWriter({
   store,
   consumer: config.WORKER_NAME ?? `transcripts-${hostname()}-${process.pid}`,
   claimIdleMs: config.TRANSCRIPT_CLAIM_IDLE_MS,
+  blockMs: config.TRANSCRIPT_BLOCK_MS,
   log,
 });
 await writer.start();
