@@ -236,6 +236,12 @@ describe('auth matrix (AUTH=oidc, real OpenID provider process, real sockets and
       const anonymous = await authorize(undefined, {});
       expect(anonymous.status).toBe(302);
       expect(anonymous.headers.get('location')).toMatch(/^\/auth\/signin\?callbackUrl=%2Fauth%2Fdesktop%2Fauthorize/);
+      // The normal sign-in page, which comes back to the desktop authorization afterwards.
+      const page = await fetch(`${url}${anonymous.headers.get('location')}`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('/auth/signin/google');
+      expect(html).toContain('/auth/desktop/authorize');
       for (const bad of ['http://evil.example:8080/callback', 'http://localhost:8080/callback', 'https://127.0.0.1:8080/callback', 'http://127.0.0.1:8080/other']) {
         expect((await authorize(alice, { redirect_uri: bad })).status).toBe(400);
       }
