@@ -1,5 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { freePort } from './lib/freePort.js';
@@ -17,8 +19,11 @@ function alive(pid: number): boolean {
 describe('the start command (scripts/start.ts, what `npm start` runs after setup)', () => {
   it('starts every service, serves the app, prints the address, and stops everything on Ctrl-C', async () => {
     const port = await freePort();
+    // HOST as `npm start` has it (every interface), with a database of its own.
+    const env: NodeJS.ProcessEnv = { ...process.env, GATEWAY_PORT: String(port), REDIS_URL: '', APERTIUM_URL: '', LOG_LEVEL: 'warn', DATABASE_URL: `sqlite:${mkdtempSync(join(tmpdir(), 'parley-start-'))}/parley.db` };
+    delete env.HOST;
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-      env: { ...process.env, GATEWAY_PORT: String(port), HOST: '127.0.0.1', REDIS_URL: '', APERTIUM_URL: '', LOG_LEVEL: 'warn' },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
@@ -41,8 +46,17 @@ describe('the start command (scripts/start.ts, what `npm start` runs after setup
     const children = execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
     const commands = children.map((pid) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }));
     expect(commands.join('\n')).toMatch(/redis-server/);
-    expect(commands.join('\n')).toMatch(/apertium-apy/);
-    expect(commands.filter((c) => c.includes('main.ts'))).toHaveLength(3);
+    expect(commands.join('\n')).toMatch(/apertium.apy/);
+    expect(commands.filter((c) => c.includes('main.ts'))).toHaveLength(4);
+    expect(commands.filter((c) => c.includes('transcripts/main.ts'))).toHaveLength(1);
+
+    // Only the web app and signaling face the network; every internal service listens on loopback.
+    const listening = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => children.some((pid) => line.includes(`pid=${pid},`)))
+      .map((line) => line.split(/\s+/)[3]!);
+    expect(listening.length).toBeGreaterThanOrEqual(4);
+    expect(listening.filter((address) => !address.startsWith('127.0.0.1:') && !address.endsWith(`:${port}`))).toEqual([]);
 
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');
