@@ -11,6 +11,7 @@ DEBIAN_PACKAGES=(
   chromium                # browser for the end-to-end tests
   sox espeak-ng pocketsphinx-testdata                                    # test audio: recorded and synthetic speech
   build-essential python3 # native addons (node-gyp)
+  postgresql              # the tests run persistence against a real Postgres server too (initdb in a temp dir)
   meson ninja-build pkg-config curl libuv1-dev libssl-dev libflatbuffers-dev flatbuffers-compiler  # the mediasoup worker, built from source
   prometheus shellcheck   # checks of infra/: promtool for the alert rules, a real scrape in tests; shell scripts
   postgresql sqlite3      # infra/db-backup.sh and its test (pg_dump/pg_restore against a real server; sqlite3's online backup)

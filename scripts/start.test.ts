@@ -1,5 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { freePort } from './lib/freePort.js';
@@ -39,8 +41,11 @@ function alive(pid: number): boolean {
 describe('the start command (scripts/start.ts, what `npm start` runs after setup)', () => {
   it('starts every service, serves the app, prints the address, and Ctrl-C to the process group leaves no process behind', async () => {
     const port = await freePort();
+    // HOST as `npm start` has it (every interface), with a database of its own.
+    const env: NodeJS.ProcessEnv = { ...process.env, GATEWAY_PORT: String(port), REDIS_URL: '', APERTIUM_URL: '', LOG_LEVEL: 'warn', DATABASE_URL: `sqlite:${mkdtempSync(join(tmpdir(), 'parley-start-'))}/parley.db` };
+    delete env.HOST;
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-      env: { ...process.env, GATEWAY_PORT: String(port), HOST: '127.0.0.1', REDIS_URL: '', APERTIUM_URL: '', LOG_LEVEL: 'warn' },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, as a terminal gives a command: Ctrl-C goes to every process in it.
       detached: true,
@@ -66,8 +71,17 @@ describe('the start command (scripts/start.ts, what `npm start` runs after setup
       const children = execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
       const commands = children.map((pid) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }));
       expect(commands.join('\n')).toMatch(/redis-server/);
-      expect(commands.join('\n')).toMatch(/apertium-apy/);
-      expect(commands.filter((c) => c.includes('main.ts'))).toHaveLength(3);
+      expect(commands.join('\n')).toMatch(/apertium.apy/);
+      expect(commands.filter((c) => c.includes('main.ts'))).toHaveLength(4);
+      expect(commands.filter((c) => c.includes('transcripts/main.ts'))).toHaveLength(1);
+
+      // Only the web app and signaling face the network; every internal service listens on loopback.
+      const listening = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => children.some((pid) => line.includes(`pid=${pid},`)))
+        .map((line) => line.split(/\s+/)[3]!);
+      expect(listening.length).toBeGreaterThanOrEqual(4);
+      expect(listening.filter((address) => !address.startsWith('127.0.0.1:') && !address.endsWith(`:${port}`))).toEqual([]);
 
       // Every descendant, however deep (apertium-apy's translation pipelines, tsx's node…).
       const descendants = descendantsOf(child.pid!);

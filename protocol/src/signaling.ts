@@ -147,6 +147,10 @@ export interface ClientToServerEvents {
   leave: (ack?: (reply: Ack<object>) => void) => void;
   /** Pauses (or resumes) forwarding and captioning of this participant's microphone. */
   mute: (request: unknown, ack: (reply: Ack<object>) => void) => void;
+  /** The room's owner locks it, removes or mutes someone (payload: hostRequestSchema). */
+  host: (request: unknown, ack: (reply: Ack<object>) => void) => void;
+  /** A fresh socket token (payload: refreshTokenRequestSchema); without one the socket closes when its token expires. */
+  refreshToken: (request: unknown, ack: (reply: Ack<{ expiresAtMs: number }>) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -167,6 +171,8 @@ export interface ServerToClientEvents {
   /** Participants whose voice is active now, loudest first. */
   activeSpeakers: (speakers: { ids: string[] }) => void;
   engines: (engines: RoomEngines) => void;
+  /** The room's owner muted this participant's microphone. */
+  mutedByHost: () => void;
 }
 
 export type LanguagePair = `${LanguageCode}>${LanguageCode}`;

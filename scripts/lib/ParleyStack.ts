@@ -27,6 +27,8 @@ export interface ParleyStackOptions {
   apertiumUrl?: string;
   /** Pin pocketsphinx + Apertium even where neural weights are present (tests, offline benches). */
   offlineEngines?: boolean;
+  /** Start the transcript writer (default true): it stores every final caption in the database. */
+  transcriptWriter?: boolean;
 }
 
 /**
@@ -37,6 +39,8 @@ export class ParleyStack {
   readonly processes: ChildProcess[] = [];
   /** The stt workers, by the consumer name each uses in the Redis consumer group. */
   readonly sttWorkers = new Map<string, ChildProcess>();
+  /** The process that stores kept transcripts; tests kill and restart it. */
+  transcriptWriter: ChildProcess | undefined;
   url = '';
   redisUrl = '';
   apertiumUrl = '';
@@ -59,6 +63,8 @@ export class ParleyStack {
       const displayHost = host === '0.0.0.0' ? '127.0.0.1' : host;
       this.url = `http://${displayHost}:${port}`;
       await Promise.all([waitFor('sfu', () => httpOk(`${this.url}/readyz`), 60_000, () => sfu.deathReason), ...workers]);
+      // After the sfu, which has run the database migrations by the time it is ready.
+      if (o.transcriptWriter ?? true) await this.startTranscriptWriter();
       return this;
     } catch (error) {
       await this.stop();
@@ -70,6 +76,22 @@ export class ParleyStack {
   async addSttWorker(): Promise<ChildProcess> {
     return this.startWorker('stt', this.sttWorkers.size, { ...process.env, ...this.engineEnv(), ...this.options.env, REDIS_URL: this.redisUrl, APERTIUM_URL: this.apertiumUrl });
   }
+
+  /** Starts (or, after it was stopped or killed, restarts) the transcript writer; resolves once it is up. */
+  async startTranscriptWriter(): Promise<ChildProcess> {
+    const healthPort = await freePort();
+    const child = this.spawnTs(`transcripts${this.transcriptWriterStarts++ || ''}`, 'sfu/src/transcripts/main.ts', {
+      ...process.env,
+      ...this.options.env,
+      REDIS_URL: this.redisUrl,
+      HEALTH_PORT: String(healthPort),
+    });
+    this.transcriptWriter = child;
+    await waitFor('transcript writer', () => httpOk(`http://127.0.0.1:${healthPort}/readyz`), 60_000, () => child.deathReason);
+    return child;
+  }
+
+  private transcriptWriterStarts = 0;
 
   private engineEnv(): NodeJS.ProcessEnv {
     return this.options.offlineEngines ? { STT_ENGINE: 'pocketsphinx', MT_ENGINE: 'apertium' } : {};
@@ -113,7 +135,8 @@ export class ParleyStack {
       return;
     }
     const port = await freePort();
-    const apy = this.spawn('apertium', 'apertium-apy', ['-p', String(port), APERTIUM_MODES_DIR]);
+    // Through a wrapper that binds it to 127.0.0.1 (apertium-apy itself listens on every interface).
+    const apy = this.spawn('apertium', '/usr/bin/python3', [`${ROOT}scripts/lib/apertium_apy_loopback.py`, '-p', String(port), APERTIUM_MODES_DIR]);
     this.apertiumUrl = `http://127.0.0.1:${port}`;
     await waitFor('apertium-apy', () => httpOk(`${this.apertiumUrl}/listPairs`), 30_000, () => apy.deathReason);
   }

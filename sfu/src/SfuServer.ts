@@ -17,6 +17,7 @@ import { SpeakerFeed } from './SpeakerFeed.js';
 import { StaticFiles } from './StaticFiles.js';
 import { SileroVad } from './audio/SileroVad.js';
 import { turnCredentials } from './turnCredentials.js';
+import { AccessLayer } from './http/AccessLayer.js';
 
 /** The sfu process: HTTP (health, web app), socket.io signaling, rooms, caption delivery. */
 export class SfuServer {
@@ -28,6 +29,7 @@ export class SfuServer {
   private pool: MediaWorkerPool | undefined;
   private readonly staticFiles: StaticFiles | undefined;
   private readonly backlog: BacklogMonitor;
+  private readonly access: AccessLayer;
   private vad: SileroVad | undefined;
   private closed = false;
 
@@ -58,6 +60,7 @@ export class SfuServer {
       onBacklog: (backlog) => this.announceBacklog(backlog),
       onError: (err) => log.warn({ err }, 'could not read the caption backlog'),
     });
+    this.access = new AccessLayer(config, log, this.io, () => this.rooms, this.staticFiles, origins);
     // Which engines serve each language pair: the workers write it to Redis when they start.
     this.io.on('connection', (socket) => {
       this.redis.hgetall(REDIS_KEYS.engines).then(
@@ -79,6 +82,7 @@ export class SfuServer {
   /** Loads the VAD model, connects to Redis and listens; resolves with the bound port. */
   async listen(port = this.config.GATEWAY_PORT, host = this.config.HOST): Promise<number> {
     this.vad = await SileroVad.load();
+    await this.access.open();
     const pool = await MediaWorkerPool.start(mediaSettingsFromConfig(this.config), this.log);
     this.pool = pool;
     const rooms = new RoomRegistry({
@@ -100,6 +104,8 @@ export class SfuServer {
         if (!this.vad) throw new Error('VAD not loaded');
         return new SpeakerFeed({ room, peer, redis: this.redis, vad: this.vad, config, log: this.log });
       },
+      admit: this.access.roomAccess.admit,
+      onJoined: this.access.roomAccess.onJoined,
     });
     await this.redis.connect();
     await this.relay.start();
@@ -134,18 +140,7 @@ export class SfuServer {
       res.end(JSON.stringify({ redis: redisOk, vad: !!this.vad, mediaWorkers, rooms: this.rooms?.size ?? 0 }));
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    if (!this.staticFiles) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
-      return;
-    }
-    await this.staticFiles.serve(req, res).catch((err: unknown) => {
-      this.log.error({ err }, 'static file error');
-      if (!res.headersSent) res.writeHead(500).end();
-    });
+    this.access.handle(req, res);
   }
 
   /** Idempotent: disconnects everyone, closes rooms and Redis. */
@@ -158,5 +153,6 @@ export class SfuServer {
     this.pool?.close();
     await this.relay.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.access.close();
   }
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { parseSigningKeys } from './auth/SocketTokens.js';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -14,7 +15,25 @@ export const sfuConfigSchema = z
     REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
     PUBLIC_URL: z.url().optional(),
     ALLOWED_ORIGINS: csv.optional(),
-    ENABLE_AUTH: bool.default(false),
+    /** off: guests with a display name (one machine). oidc: sign-in with Google or any OpenID provider. */
+    AUTH: z.enum(['off', 'oidc']).default('off'),
+    OIDC_ISSUER: z.url().default('https://accounts.google.com'),
+    AUTH_GOOGLE_ID: z.string().optional(),
+    AUTH_GOOGLE_SECRET: z.string().optional(),
+    /** Encrypts the session cookie and keys CSRF tokens; at least 32 characters (`openssl rand -base64 48`). */
+    AUTH_SECRET: z.string().optional(),
+    /** `kid:secret,kid:secret`: the first signs socket and desktop tokens, all verify (rotation without downtime). */
+    TOKEN_SIGNING_KEYS: z.string().optional(),
+    SOCKET_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(600).default(300),
+    SESSION_MAX_AGE_DAYS: z.coerce.number().min(1).max(365).default(30),
+    INVITE_TTL_HOURS: z.coerce.number().min(1).max(8_760).default(168),
+    /** Unset: SQLite at data/parley.db; `postgres://…` for Postgres; `sqlite:<file>` for another file. */
+    DATABASE_URL: z.string().optional(),
+    MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).default(50),
+    CONNECT_BURST_PER_IP: z.coerce.number().int().min(1).default(60),
+    CONNECTS_PER_SECOND_PER_IP: z.coerce.number().min(0.1).default(5),
+    JOIN_BURST: z.coerce.number().int().min(1).default(20),
+    JOINS_PER_SECOND: z.coerce.number().min(0.1).default(2),
     /** `adaptive`: end a phrase sooner when it sounds finished, later at a mid-sentence pause; `fixed`: always after SILENCE_THRESHOLD_SECONDS. */
     ENDPOINTING: z.enum(['adaptive', 'fixed']).default('adaptive'),
     /** The silence that ends a phrase with ENDPOINTING=fixed. */
@@ -66,6 +85,24 @@ export const sfuConfigSchema = z
   .refine((c) => c.ENDPOINT_MIN_SILENCE_SECONDS <= c.ENDPOINT_MAX_SILENCE_SECONDS, {
     message: 'ENDPOINT_MIN_SILENCE_SECONDS must not be above ENDPOINT_MAX_SILENCE_SECONDS',
     path: ['ENDPOINT_MIN_SILENCE_SECONDS'],
+  })
+  .superRefine((c, ctx) => {
+    if (c.AUTH !== 'oidc') return;
+    const need = (key: 'AUTH_GOOGLE_ID' | 'AUTH_GOOGLE_SECRET' | 'AUTH_SECRET' | 'TOKEN_SIGNING_KEYS', what: string) => {
+      if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: `AUTH=oidc needs ${key}: ${what}` });
+    };
+    need('AUTH_GOOGLE_ID', "the OAuth client id from your OpenID provider (see the README's sign-in section)");
+    need('AUTH_GOOGLE_SECRET', 'the OAuth client secret from your OpenID provider');
+    need('AUTH_SECRET', 'a random secret of 32+ characters (`openssl rand -base64 48`)');
+    need('TOKEN_SIGNING_KEYS', 'one or more "kid:secret" pairs, each secret 32+ characters');
+    if (c.AUTH_SECRET && c.AUTH_SECRET.length < 32) ctx.addIssue({ code: 'custom', path: ['AUTH_SECRET'], message: 'AUTH_SECRET must be at least 32 characters (`openssl rand -base64 48`)' });
+    if (c.TOKEN_SIGNING_KEYS) {
+      try {
+        parseSigningKeys(c.TOKEN_SIGNING_KEYS);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['TOKEN_SIGNING_KEYS'], message: (error as Error).message });
+      }
+    }
   });
 
 export type SfuConfig = z.infer<typeof sfuConfigSchema>;

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { ConfigError, loadSfuConfig } from './config.js';
 import { SfuServer } from './SfuServer.js';
+import { logRedaction } from './logRedaction.js';
 
 let config;
 try {
@@ -13,7 +14,7 @@ try {
   }
   throw error;
 }
-const log = pino({ name: 'sfu', level: config.LOG_LEVEL });
+const log = pino({ name: 'sfu', level: config.LOG_LEVEL, redact: logRedaction });
 const server = new SfuServer(
   { ...config, WEB_DIST_DIR: config.WEB_DIST_DIR ?? fileURLToPath(new URL('../../web/dist', import.meta.url)) },
   log,

@@ -33,7 +33,7 @@ describe('a media process killed mid-room (real sfu, mediasoup workers, WebRTC, 
     clips = loadLibrivoxClips();
     stack = await new ParleyStack({
       offlineEngines: true,
-      redisUrl: `${inject('redisUrl')}/7`,
+      redisUrl: `${inject('redisUrl')}/17`,
       apertiumUrl: inject('apertiumUrl'),
       env: { MEDIASOUP_WORKERS: '2', LOG_LEVEL: 'info' },
       logDir: LOG_DIR,

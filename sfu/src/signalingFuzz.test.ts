@@ -61,7 +61,13 @@ describe('signaling under hostile input (sfu as a child process)', () => {
 
   beforeAll(async () => {
     logDir = mkdtempSync(join(tmpdir(), 'parley-fuzz-'));
-    ({ sfu, url } = await startSfuProcess({ redisUrl: `${inject('redisUrl')}/7`, readyTimeoutMs: 30_000, logFile: join(logDir, 'sfu.log') }));
+    ({ sfu, url } = await startSfuProcess({
+      redisUrl: `${inject('redisUrl')}/7`,
+      readyTimeoutMs: 30_000,
+      logFile: join(logDir, 'sfu.log'),
+      // Thousands of connections from one address are the point here; the per-address limits have their own test (flood.test.ts).
+      env: { MAX_CONNECTIONS_PER_IP: '100000', CONNECT_BURST_PER_IP: '100000', JOIN_BURST: '100000' },
+    }));
     void sfu.waitForExit().then(() => (inFlightAtDeath = [...inFlight]));
     media = await captureRealMedia(await routerCapabilities(url));
   });

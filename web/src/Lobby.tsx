@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { LIMITS, joinRequestSchema, type JoinRequest, type LanguageCode } from '@parley/protocol';
 import { HeadphonesIcon, MicIcon } from './Icons';
 import { LanguageSelect } from './LanguageSelect';
@@ -25,12 +25,23 @@ interface Props {
   /** Why the server turned the last join down, if it did. */
   serverError: string | null;
   onJoin: (request: JoinRequest, withMic: boolean) => void;
+  /** Account and invite notices, above the form. */
+  account?: ReactNode;
+  /** Below the form (creating a room). */
+  extra?: ReactNode;
+  /** False while sign-in is needed first: no form is shown. */
+  canJoin?: boolean;
 }
 
-export function Lobby({ initial, serverError, onJoin }: Props) {
+export function Lobby({ initial, serverError, onJoin, account, extra, canJoin = true }: Props) {
   const [values, setValues] = useState(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
+
+  // A room chosen outside the form (just created, or from an accepted invite) replaces what was typed;
+  // the signed-in user's name fills an empty name field.
+  useEffect(() => setValues((v) => (v.room === initial.room ? v : { ...v, room: initial.room })), [initial.room]);
+  useEffect(() => setValues((v) => (v.name || !initial.name ? v : { ...v, name: initial.name })), [initial.name]);
 
   function set<K extends Field>(field: K, value: LobbyValues[K]) {
     setValues((current) => ({ ...current, [field]: value }));
@@ -86,103 +97,108 @@ export function Lobby({ initial, serverError, onJoin }: Props) {
           </div>
         </header>
 
+        {account}
+
         {serverError ? (
           <p className="notice notice--error" role="alert">
             Could not join the room: {serverError}
           </p>
         ) : null}
 
-        <form className="lobby-form" noValidate onSubmit={submit}>
-          <div className="field">
-            <label htmlFor={inputId('name')}>Your name</label>
-            <input
-              id={inputId('name')}
-              data-testid="name"
-              type="text"
-              autoComplete="nickname"
-              maxLength={LIMITS.displayNameChars}
-              placeholder="How others will see you"
-              value={values.name}
-              onChange={(event) => set('name', event.target.value)}
-              aria-invalid={errors.name ? true : undefined}
-              aria-describedby={describedBy('name')}
-              autoFocus={!initial.name}
-            />
-            {fieldError('name')}
-          </div>
-
-          <div className="field">
-            <label htmlFor={inputId('room')}>Room</label>
-            <div className="input-row">
+        {canJoin ? (
+          <form className="lobby-form" noValidate onSubmit={submit}>
+            <div className="field">
+              <label htmlFor={inputId('name')}>Your name</label>
               <input
-                id={inputId('room')}
-                data-testid="room"
+                id={inputId('name')}
+                data-testid="name"
                 type="text"
-                autoComplete="off"
-                autoCapitalize="none"
-                autoCorrect="off"
-                spellCheck={false}
-                maxLength={LIMITS.roomIdChars}
-                placeholder="team-standup"
-                value={values.room}
-                onChange={(event) => set('room', event.target.value)}
-                aria-invalid={errors.room ? true : undefined}
-                aria-describedby={describedBy('room', 'lobby-room-hint')}
+                autoComplete="nickname"
+                maxLength={LIMITS.displayNameChars}
+                placeholder="How others will see you"
+                value={values.name}
+                onChange={(event) => set('name', event.target.value)}
+                aria-invalid={errors.name ? true : undefined}
+                aria-describedby={describedBy('name')}
+                autoFocus={!initial.name}
               />
-              <button type="button" className="button button--ghost" onClick={() => set('room', randomRoomName())}>
-                New room
+              {fieldError('name')}
+            </div>
+
+            <div className="field">
+              <label htmlFor={inputId('room')}>Room</label>
+              <div className="input-row">
+                <input
+                  id={inputId('room')}
+                  data-testid="room"
+                  type="text"
+                  autoComplete="off"
+                  autoCapitalize="none"
+                  autoCorrect="off"
+                  spellCheck={false}
+                  maxLength={LIMITS.roomIdChars}
+                  placeholder="team-standup"
+                  value={values.room}
+                  onChange={(event) => set('room', event.target.value)}
+                  aria-invalid={errors.room ? true : undefined}
+                  aria-describedby={describedBy('room', 'lobby-room-hint')}
+                />
+                <button type="button" className="button button--ghost" onClick={() => set('room', randomRoomName())}>
+                  New room
+                </button>
+              </div>
+              <p id="lobby-room-hint" className="field-hint">
+                Letters, digits, “-” and “_”. Everyone who joins the same room sees each other’s captions.
+              </p>
+              {fieldError('room')}
+            </div>
+
+            <div className="field-pair">
+              <div className="field">
+                <label htmlFor={inputId('speaks')}>I speak</label>
+                <LanguageSelect
+                  id={inputId('speaks')}
+                  testId="speaks"
+                  value={values.speaks}
+                  onChange={(code) => set('speaks', code)}
+                />
+                {fieldError('speaks')}
+              </div>
+              <div className="field">
+                <label htmlFor={inputId('reads')}>Show captions in</label>
+                <LanguageSelect
+                  id={inputId('reads')}
+                  testId="reads"
+                  value={values.reads}
+                  onChange={(code) => set('reads', code)}
+                />
+                {fieldError('reads')}
+              </div>
+            </div>
+
+            {formError ? (
+              <p className="notice notice--error" role="alert">
+                {formError}
+              </p>
+            ) : null}
+
+            <div className="lobby-actions">
+              <button type="submit" className="button button--primary" data-testid="join-mic" data-mode="mic">
+                <MicIcon />
+                Join with microphone
+              </button>
+              <button type="submit" className="button button--secondary" data-testid="join-listen" data-mode="listen">
+                <HeadphonesIcon />
+                Join to listen only
               </button>
             </div>
-            <p id="lobby-room-hint" className="field-hint">
-              Letters, digits, “-” and “_”. Everyone who joins the same room sees each other’s captions.
+            <p className="fine-print">
+              With the microphone on, your voice goes to this Parley server to be transcribed and translated for the
+              room.
             </p>
-            {fieldError('room')}
-          </div>
-
-          <div className="field-pair">
-            <div className="field">
-              <label htmlFor={inputId('speaks')}>I speak</label>
-              <LanguageSelect
-                id={inputId('speaks')}
-                testId="speaks"
-                value={values.speaks}
-                onChange={(code) => set('speaks', code)}
-              />
-              {fieldError('speaks')}
-            </div>
-            <div className="field">
-              <label htmlFor={inputId('reads')}>Show captions in</label>
-              <LanguageSelect
-                id={inputId('reads')}
-                testId="reads"
-                value={values.reads}
-                onChange={(code) => set('reads', code)}
-              />
-              {fieldError('reads')}
-            </div>
-          </div>
-
-          {formError ? (
-            <p className="notice notice--error" role="alert">
-              {formError}
-            </p>
-          ) : null}
-
-          <div className="lobby-actions">
-            <button type="submit" className="button button--primary" data-testid="join-mic" data-mode="mic">
-              <MicIcon />
-              Join with microphone
-            </button>
-            <button type="submit" className="button button--secondary" data-testid="join-listen" data-mode="listen">
-              <HeadphonesIcon />
-              Join to listen only
-            </button>
-          </div>
-          <p className="fine-print">
-            With the microphone on, your voice goes to this Parley server to be transcribed and translated for the
-            room.
-          </p>
-        </form>
+          </form>
+        ) : null}
+        {extra}
       </div>
     </main>
   );

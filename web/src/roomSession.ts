@@ -1,5 +1,6 @@
 import { RoomClient } from '@parley/client';
 import type { Caption, JoinReply, JoinRequest, Participant, RoomEngines } from '@parley/protocol';
+import { keepSocketTokenFresh, socketAuth } from './auth';
 import { INSECURE_CONTEXT_MIC_MESSAGE, describeMicError } from './micErrors';
 
 export type ConnectionState = 'connecting' | 'connected' | 'failed';
@@ -81,6 +82,7 @@ export class RoomSession {
   private view: SessionView;
   private delayedTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  private readonly stopTokenRefresh: () => void;
   private readonly onNetworkChange = () => void this.client.restartIce().catch(() => undefined);
 
   constructor(
@@ -89,8 +91,11 @@ export class RoomSession {
     private readonly handlers: SessionHandlers,
   ) {
     this.view = initialSessionView(withMic);
-    this.client = new RoomClient({ join: request, ...(withMic ? { microphone: () => this.openMicrophone() } : {}) });
+    // The socket token comes from the session on every (re)connect, and is renewed before it expires.
+    this.client = new RoomClient({ join: request, socket: { auth: socketAuth }, ...(withMic ? { microphone: () => this.openMicrophone() } : {}) });
     const client = this.client;
+    this.stopTokenRefresh = keepSocketTokenFresh(client.socket);
+    client.socket.on('mutedByHost', () => this.setMuted(true));
     client.on('connection', (connection, problem, canRetry) => this.update({ connection, problem, canRetry }));
     client.on('joined', (reply) => {
       this.update({ peerId: reply.peerId, activeSpeakers: [] });
@@ -146,6 +151,7 @@ export class RoomSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopTokenRefresh();
     clearTimeout(this.delayedTimer);
     this.stopWatchingNetwork();
     this.client.close();

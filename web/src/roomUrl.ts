@@ -30,3 +30,8 @@ export function normalizeRoomInput(input: string): string {
     return trimmed;
   }
 }
+
+/** The token of an invite link: `/invite/<token>`. */
+export function inviteFromLocation(location: { pathname: string }): string | null {
+  return /^\/invite\/([A-Za-z0-9_-]{43})\/?$/.exec(location.pathname)?.[1] ?? null;
+}

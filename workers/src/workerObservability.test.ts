@@ -15,7 +15,7 @@ import { readWav } from './wav.js';
 const CLIP = '/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav';
 const CHUNK_SAMPLES = 8_000;
 /** A database of its own: these tests write the real stream keys. */
-const DB = 13;
+const DB = 16;
 
 type LogLine = Record<string, unknown> & { msg: string };
 

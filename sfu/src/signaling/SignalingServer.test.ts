@@ -14,7 +14,7 @@ describe('SignalingServer: a join that overlaps another request or the end of it
   const sockets: ClientSocket[] = [];
 
   beforeAll(async () => {
-    const config = loadSfuConfig({ REDIS_URL: `${inject('redisUrl')}/5`, RTC_LISTEN_IP: '127.0.0.1', MEDIASOUP_WORKERS: '1' });
+    const config = loadSfuConfig({ REDIS_URL: `${inject('redisUrl')}/18`, RTC_LISTEN_IP: '127.0.0.1', MEDIASOUP_WORKERS: '1' });
     server = new SfuServer(config, pino({ level: 'silent' }));
     url = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}`;
   });

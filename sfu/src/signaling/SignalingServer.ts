@@ -13,6 +13,7 @@ import {
   restartIceRequestSchema,
   type Ack,
   type ClientToServerEvents,
+  type JoinRequest,
   type NewConsumer,
   type ServerToClientEvents,
 } from '@parley/protocol';
@@ -24,7 +25,7 @@ import { TokenBucket } from '../TokenBucket.js';
 import { captionAudience } from '../CaptionRelay.js';
 
 type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents>;
-type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 type RequestEvent = 'join' | 'createTransports' | 'connectTransport' | 'produce' | 'restartIce' | 'mute';
 
 /** Every event a client may send (a Record, so that a new protocol event cannot be missed here). */
@@ -37,6 +38,8 @@ const CLIENT_EVENTS: ReadonlySet<unknown> = new Set(
     restartIce: 1,
     leave: 1,
     mute: 1,
+    host: 1,
+    refreshToken: 1,
   } satisfies Record<keyof ClientToServerEvents, 1>),
 );
 
@@ -58,6 +61,10 @@ export interface SignalingOptions {
   iceRecoveryMs?: number;
   messagesPerSecond?: number;
   messageBurst?: number;
+  /** Refuses a join this socket may not make (sign-in, private room, lock, capacity) by throwing a SignalingError. */
+  admit?: (socket: ParleySocket, request: JoinRequest) => Promise<void>;
+  /** Told of every peer that joined, so that room controls can reach it and its socket. */
+  onJoined?: (socket: ParleySocket, room: Room, peer: Peer) => void;
 }
 
 interface SocketState {
@@ -108,6 +115,8 @@ export class SignalingServer {
     };
 
     const joinRoom = async (request: z.infer<typeof joinRequestSchema>, epoch: number) => {
+      await this.options.admit?.(socket, request);
+      if (state.epoch !== epoch) throw new SignalingError('You left the room before joining it had finished; join again.', 409);
       const room = this.options.rooms.getOrCreate(request.room);
       const peer = new Peer({
         id: randomUUID(),
@@ -150,6 +159,7 @@ export class SignalingServer {
           this.disconnect(socket, reason);
         }
       });
+      this.options.onJoined?.(socket, room, peer);
       log.info({ room: room.id, peer: peer.id, speaks: peer.speaks, reads: peer.reads }, 'joined');
       return {
         peerId: peer.id,

@@ -1,0 +1,76 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { ConfigError } from '../config.js';
+import { openDatabase } from '../db/openDatabase.js';
+import { logRedaction } from '../logRedaction.js';
+import { loadTranscriptWriterConfig } from './config.js';
+import { TranscriptRetention } from './TranscriptRetention.js';
+import { TranscriptStore } from './TranscriptStore.js';
+import { TranscriptWriter } from './TranscriptWriter.js';
+
+let config;
+try {
+  config = loadTranscriptWriterConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
+const log = pino({ name: 'transcripts', level: config.LOG_LEVEL, redact: logRedaction });
+const db = await openDatabase(config.DATABASE_URL);
+const store = new TranscriptStore(db);
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+const writer = new TranscriptWriter({
+  redis,
+  store,
+  consumer: config.WORKER_NAME ?? `transcripts-${hostname()}-${process.pid}`,
+  claimIdleMs: config.TRANSCRIPT_CLAIM_IDLE_MS,
+  blockMs: config.TRANSCRIPT_BLOCK_MS,
+  log,
+});
+await writer.start();
+const retention = new TranscriptRetention(store, config.TRANSCRIPT_RETENTION_DAYS, log);
+retention.start();
+
+// /healthz and /readyz for the launcher and probes; /metrics in Prometheus' text format.
+const health = createServer((req, res) => {
+  if (req.url === '/healthz' || req.url === '/readyz') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, stored: writer.stored }));
+  } else if (req.url === '/metrics') {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(
+      [
+        '# HELP parley_transcript_entries_stored_total Transcript entries stored (or found stored) and acknowledged.',
+        '# TYPE parley_transcript_entries_stored_total counter',
+        `parley_transcript_entries_stored_total ${writer.stored}`,
+        '# HELP parley_transcript_entries_dead_lettered_total Malformed transcript entries moved to the dead-letter stream.',
+        '# TYPE parley_transcript_entries_dead_lettered_total counter',
+        `parley_transcript_entries_dead_lettered_total ${writer.deadLettered}`,
+        '',
+      ].join('\n'),
+    );
+  } else {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+  }
+});
+await new Promise<void>((resolve) => health.listen(config.HEALTH_PORT, config.HEALTH_HOST, resolve));
+log.info({ healthPort: (health.address() as AddressInfo).port }, 'transcript writer running');
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    retention.close();
+    health.close();
+    void writer
+      .close()
+      .then(() => db.destroy())
+      .finally(() => process.exit(0));
+  });
+}
