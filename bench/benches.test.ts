@@ -19,7 +19,7 @@ describe('caption benches (smoke runs)', () => {
     untunedClip = loadUntunedClips().find((c) => c.id === 'goforward')!;
     stack = await new ParleyStack({
       offlineEngines: true,
-      redisUrl: `${inject('redisUrl')}/11`,
+      redisUrl: `${inject('redisUrl')}/41`,
       apertiumUrl: inject('apertiumUrl'),
       logDir: 'test-results/bench-smoke-logs',
     }).start();

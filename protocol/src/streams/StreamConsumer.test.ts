@@ -29,7 +29,7 @@ describe('StreamConsumer (real Redis)', () => {
   const consumers: StreamConsumer<Job>[] = [];
 
   beforeAll(() => {
-    redis = new Redis(inject('redisUrl'), { db: 10 });
+    redis = new Redis(inject('redisUrl'), { db: 40 });
   });
   beforeEach(async () => {
     await Promise.all(consumers.splice(0).map((c) => c.close()));
