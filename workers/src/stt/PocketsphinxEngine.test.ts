@@ -75,6 +75,25 @@ describe('PocketsphinxEngine', () => {
     expect(wordErrorRate(clip0920.reference, text)).toBeLessThanOrEqual(0.5);
   });
 
+  it('gives the words of each partial and of the final with their times, fillers and pauses left out', async () => {
+    const stream = engine.open('en');
+    expect(stream.words!()).toBeUndefined();
+    for (const chunk of chunks(clip0920.samples).slice(0, 4)) await stream.write(chunk);
+    const partial = await stream.partial();
+    expect(stream.words!()!.map((w) => w.text.replace(/\(\d+\)$/, '')).join(' ')).toBe(partial);
+    for (const chunk of chunks(clip0920.samples).slice(4)) await stream.write(chunk);
+    const text = await stream.finish();
+    const words = stream.words!()!;
+    expect(words.map((w) => w.text.replace(/\(\d+\)$/, '')).join(' ')).toBe(text);
+    // In order, not overlapping, within the clip (timed from the utterance's start, whichever decoder of the pool it got).
+    const seconds = clip0920.samples.length / 16_000;
+    for (const [i, w] of words.entries()) {
+      expect(w.endSeconds).toBeGreaterThan(w.startSeconds);
+      expect(w.endSeconds).toBeLessThanOrEqual(seconds + 0.05);
+      if (i > 0) expect(w.startSeconds).toBeGreaterThanOrEqual(words[i - 1]!.endSeconds);
+    }
+  });
+
   it('decodes two utterances at the same time', async () => {
     const a = engine.open('en');
     const b = engine.open('en');

@@ -1,5 +1,21 @@
+import type { TimedWord } from '../text/readableText.js';
 import type { PocketsphinxDecoder } from './PocketsphinxEngine.js';
 import { SerialSttStream } from './SerialSttStream.js';
+
+/** pocketsphinx decodes 100 frames a second. */
+const FRAMES_PER_SECOND = 100;
+
+/**
+ * Words of a segmentation, without <s>, </s>, <sil> and noise fillers (whose frames are the
+ * pauses). Times count from the segmentation's own first frame: a reused decoder does not always
+ * number frames from 0.
+ */
+function wordsOf(segments: { word: string; startFrame: number; endFrame: number }[]): TimedWord[] {
+  const origin = segments[0]?.startFrame ?? 0;
+  return segments
+    .filter((s) => !/^(<.*>|\[.*\]|\+\+.*\+\+)$/.test(s.word))
+    .map((s) => ({ text: s.word, startSeconds: (s.startFrame - origin) / FRAMES_PER_SECOND, endSeconds: (s.endFrame + 1 - origin) / FRAMES_PER_SECOND }));
+}
 
 /** How a stream borrows a decoder from its engine's pool. */
 export interface DecoderLender {
@@ -19,6 +35,7 @@ export interface DecoderLender {
  */
 export class PocketsphinxEngineStream extends SerialSttStream {
   private decoder: PocketsphinxDecoder | undefined;
+  private lastWords: TimedWord[] | undefined;
 
   constructor(private readonly lender: DecoderLender) {
     super();
@@ -41,8 +58,15 @@ export class PocketsphinxEngineStream extends SerialSttStream {
     if (refusal) return Promise.reject(refusal);
     return this.enqueue('partial', async () => {
       const decoder = this.decoder;
-      return decoder ? this.call(() => decoder.partial()) : '';
+      if (!decoder) return '';
+      const text = await this.call(() => decoder.partial());
+      this.lastWords = wordsOf(decoder.segments());
+      return text;
     });
+  }
+
+  words(): TimedWord[] | undefined {
+    return this.lastWords;
   }
 
   finish(): Promise<string> {
@@ -55,7 +79,9 @@ export class PocketsphinxEngineStream extends SerialSttStream {
       this.state = 'finished';
       if (!decoder) return '';
       try {
-        return await this.call(() => decoder.endUtt());
+        const text = await this.call(() => decoder.endUtt());
+        this.lastWords = wordsOf(decoder.segments());
+        return text;
       } finally {
         this.lender.release(decoder);
       }
