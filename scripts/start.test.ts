@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -42,7 +42,8 @@ describe('the start command (scripts/start.ts, what `npm start` runs after setup
   it('starts every service, serves the app, prints the address, and Ctrl-C to the process group leaves no process behind', async () => {
     const port = await freePort();
     // HOST as `npm start` has it (every interface), with a database of its own.
-    const env: NodeJS.ProcessEnv = { ...process.env, GATEWAY_PORT: String(port), REDIS_URL: '', APERTIUM_URL: '', LOG_LEVEL: 'warn', DATABASE_URL: `sqlite:${mkdtempSync(join(tmpdir(), 'parley-start-'))}/parley.db` };
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-start-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, GATEWAY_PORT: String(port), REDIS_URL: '', APERTIUM_URL: '', LOG_LEVEL: 'warn', DATABASE_URL: `sqlite:${dataDir}/parley.db`, REDIS_DATA_DIR: `${dataDir}/redis` };
     delete env.HOST;
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       env,
@@ -71,6 +72,8 @@ describe('the start command (scripts/start.ts, what `npm start` runs after setup
       const children = execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
       const commands = children.map((pid) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }));
       expect(commands.join('\n')).toMatch(/redis-server/);
+      // Its work in flight survives a Redis restart: Redis keeps an append-only file in REDIS_DATA_DIR.
+      expect(existsSync(join(dataDir, 'redis', 'appendonlydir'))).toBe(true);
       expect(commands.join('\n')).toMatch(/apertium.apy/);
       expect(commands.filter((c) => c.includes('main.ts'))).toHaveLength(4);
       expect(commands.filter((c) => c.includes('transcripts/main.ts'))).toHaveLength(1);

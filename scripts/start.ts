@@ -7,6 +7,8 @@ const stack = new ParleyStack({
   host,
   echo: true,
   redisUrl: process.env.REDIS_URL,
+  // Queued speech and finals not yet stored outlive a Redis restart (its append-only file lives here).
+  redisDataDir: process.env.REDIS_DATA_DIR || 'data/redis',
   apertiumUrl: process.env.APERTIUM_URL,
 });
 

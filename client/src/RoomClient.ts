@@ -1,10 +1,8 @@
 import { Device, type types } from 'mediasoup-client';
-import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
+import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import {
-  captionSchema,
+  joinMoveSchema,
   newConsumerSchema,
-  participantListSchema,
-  roomEnginesSchema,
   transportInfoSchema,
   type Caption,
   type JoinReply,
@@ -15,6 +13,8 @@ import {
   type TransportInfo,
 } from '@parley/protocol';
 import { Emitter } from './Emitter.js';
+import { NodeLink } from './NodeLink.js';
+import { listenToServer } from './listenToServer.js';
 import { RequestError, SignalingClient, type ParleySocket } from './SignalingClient.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'failed';
@@ -23,8 +23,13 @@ export type MicState = 'off' | 'starting' | 'live' | 'unavailable';
 export interface RoomClientOptions {
   /** The Parley server; undefined: the page's own origin. */
   url?: string;
-  /** socket.io options (transports, extra headers for Node clients, the `auth` callback…). */
+  /** socket.io options (transports, extra headers for Node clients, the `auth` callback…); used for every node. */
   socket?: Partial<ManagerOptions & SocketOptions>;
+  /**
+   * Called for each socket the client opens (one per node it is sent to), to listen for events of
+   * its own (host controls, token renewal); returns what to undo when the client drops that socket.
+   */
+  onSocket?: (socket: ParleySocket) => (() => void) | void;
   join: JoinRequest;
   /** Opens the microphone (asked once, kept across reconnects); none: listen-only. */
   microphone?: () => Promise<MediaStreamTrack>;
@@ -50,6 +55,10 @@ export interface RoomClientEvents {
   activeSpeakers: [string[]];
   engines: [RoomEngines];
   captionsDelayed: [backlog: number];
+  /** The server lost (true) or regained (false) its caption pipeline; speech meanwhile is captioned later. */
+  captionsPaused: [paused: boolean];
+  /** The room lives on another node: the client now talks to `url` (it was sent there). */
+  moved: [url: string];
   mic: [state: MicState, error?: unknown];
   muted: [boolean];
   /** Another participant's audio arrived; the track's stream is theirs. */
@@ -74,6 +83,8 @@ interface MediaSetup {
 const FAILED_MEDIA_MESSAGE =
   'The audio connection to the server failed. The network may be blocking it: try again, try another network, or ask whoever runs this Parley server to set up a TURN relay.';
 const MEDIA_WAIT_MS = 10_000;
+/** Nodes a join may be sent on to before it gives up (the nodes disagree on where the room lives). */
+const MAX_MOVES = 3;
 
 /**
  * One stay in a room, shared by the web app and Node participants: socket.io signaling, the
@@ -82,8 +93,10 @@ const MEDIA_WAIT_MS = 10_000;
  * server loses the room's media it says so and the transports are set up again.
  */
 export class RoomClient extends Emitter<RoomClientEvents> {
-  readonly socket: ParleySocket;
+  private readonly link: NodeLink;
   private readonly signaling: SignalingClient;
+  /** Moves since the last join that went through. */
+  private moves = 0;
   private media: MediaSetup | undefined;
   private mediaWaiters: (() => void)[] = [];
   private mic: MediaStreamTrack | undefined;
@@ -102,34 +115,38 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   constructor(private readonly options: RoomClientOptions) {
     super();
     if (!options.manualMedia) this.mediaWanted = { microphone: options.microphone };
-    const socketOptions = { autoConnect: false, ...options.socket };
-    this.socket = (options.url ? io(options.url, socketOptions) : io(socketOptions)) as ParleySocket;
-    this.signaling = new SignalingClient(this.socket);
-    const socket = this.socket;
-    socket.on('connect', () => void this.join());
-    socket.on('disconnect', (reason) => this.onDisconnect(reason));
-    socket.on('connect_error', (error) => this.onConnectError(error));
-    // What the server sends is checked like what it receives: a bad message is dropped, not shown.
-    socket.on('participants', (participants) => {
-      const parsed = participantListSchema.safeParse(participants);
-      if (parsed.success) this.emit('participants', parsed.data);
+    this.link = new NodeLink({ url: options.url, socket: options.socket, wire: (socket) => this.wire(socket) });
+    this.signaling = new SignalingClient(() => this.link.socket);
+    this.link.on('connect', () => void this.join());
+    this.link.on('disconnect', (reason) => this.onDisconnect(reason));
+    this.link.on('connect_error', (error) => this.onConnectError(error));
+  }
+
+  /** The socket to the node serving the room now (it changes when the client is sent to another node). */
+  get socket(): ParleySocket {
+    return this.link.socket;
+  }
+
+  /** The node this client was sent to, or undefined while it talks to the address it was given. */
+  get nodeUrl(): string | undefined {
+    return this.link.nodeUrl;
+  }
+
+  /** Listens to the server's events on one socket; what the server sends is checked like what it receives. */
+  private wire(socket: ParleySocket): (() => void) | void {
+    listenToServer(socket, {
+      emit: (event, ...args) => {
+        if (event !== 'caption' || !this.closed) this.emit(event, ...args);
+      },
+      fatal: (message) => this.end(message),
+      newConsumer: (consumer, ack) => void this.onNewConsumer(consumer, ack),
+      consumerClosed: (consumerId) => this.onConsumerClosed(consumerId),
+      mediaReset: (reason) => void this.onMediaReset(reason),
+      roomMoved: (url) => {
+        if (socket === this.link.socket) this.moveTo(url);
+      },
     });
-    socket.on('caption', (caption) => {
-      const parsed = captionSchema.safeParse(caption);
-      if (parsed.success && !this.closed) this.emit('caption', parsed.data);
-    });
-    socket.on('engines', (engines) => {
-      const parsed = roomEnginesSchema.safeParse(engines);
-      if (parsed.success) this.emit('engines', parsed.data);
-    });
-    socket.on('activeSpeakers', (notice) => {
-      if (Array.isArray(notice?.ids)) this.emit('activeSpeakers', notice.ids.filter((id): id is string => typeof id === 'string'));
-    });
-    socket.on('captionsDelayed', (notice) => this.emit('captionsDelayed', Number(notice?.backlog) || 0));
-    socket.on('fatal', (error) => this.end(typeof error?.message === 'string' ? error.message : 'The server ended the session.'));
-    socket.on('newConsumer', (consumer, ack) => void this.onNewConsumer(consumer, ack));
-    socket.on('consumerClosed', (notice) => this.onConsumerClosed(notice?.consumerId));
-    socket.on('mediaReset', (notice) => void this.onMediaReset(typeof notice?.reason === 'string' ? notice.reason : ''));
+    return this.options.onSocket?.(socket);
   }
 
   get muted(): boolean {
@@ -147,7 +164,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   }
 
   start(): void {
-    this.socket.connect();
+    this.link.start();
   }
 
   /** Resolves once joined (rejects if the join is refused or the session ends first). */
@@ -204,10 +221,10 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   retry(): void {
     if (this.ended || this.closed) return;
     this.epoch += 1;
+    this.moves = 0;
     this.teardownMedia();
     this.emit('connection', 'connecting', null, false);
-    this.socket.disconnect();
-    this.socket.connect();
+    this.link.restart();
   }
 
   /** Leaves the room; the microphone track is stopped unless `keepMicrophone`. */
@@ -217,14 +234,9 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     this.epoch += 1;
     this.teardownMedia();
     if (!keepMicrophone) this.mic?.stop();
-    const socket = this.socket;
-    socket.off();
-    if (socket.connected) {
-      // Leaving explicitly frees the seat at once; the disconnect alone would too, just later.
-      socket.timeout(1_000).emit('leave', () => socket.disconnect());
-    } else {
-      socket.disconnect();
-    }
+    // Leaving explicitly frees the seat at once; the disconnect alone would too, just later.
+    if (this.link.socket.connected) this.link.socket.emit('leave');
+    this.link.close();
     for (const wake of this.mediaWaiters.splice(0)) wake();
     this.removeAllListeners();
   }
@@ -235,7 +247,19 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     this.emit('connection', 'connecting', null, false);
     let reply: JoinReply;
     try {
-      reply = await this.signaling.request('join', this.options.join, this.options.joinTimeoutMs ?? 10_000);
+      const answer = await this.signaling.request('join', this.options.join, this.options.joinTimeoutMs ?? 10_000);
+      if ('moveTo' in answer) {
+        if (epoch !== this.epoch || this.closed) return;
+        const move = joinMoveSchema.safeParse(answer);
+        if (!move.success || ++this.moves > MAX_MOVES) {
+          this.moves = 0;
+          this.emit('connection', 'failed', 'The servers could not agree where this room lives; try again in a moment.', true);
+          return;
+        }
+        this.moveTo(move.data.moveTo);
+        return;
+      }
+      reply = answer;
     } catch (error) {
       if (epoch !== this.epoch || this.closed) return;
       const message = (error as Error).message;
@@ -249,6 +273,8 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     }
     if (epoch !== this.epoch || this.closed) return;
     this.joinedOnce = true;
+    this.moves = 0;
+    this.link.settled();
     this.peerId = reply.peerId;
     this.lastJoin = reply;
     this.emit('joined', reply);
@@ -369,6 +395,17 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     setup.consumers.delete(consumerId);
     entry.consumer.close();
     this.emit('remoteTrackEnded', entry.peerId);
+  }
+
+  /** Connects to the node that hosts the room and joins there; the microphone is kept. */
+  private moveTo(url: string): void {
+    if (this.closed || this.ended) return;
+    this.epoch += 1;
+    this.teardownMedia();
+    this.peerId = null;
+    this.emit('moved', url);
+    this.emit('connection', 'connecting', null, false);
+    this.link.moveTo(url);
   }
 
   private async onMediaReset(reason: string): Promise<void> {

@@ -22,7 +22,12 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Requests over the socket, each answered through its ack: `{ ok: true, … }` or a refusal. */
 export class SignalingClient {
-  constructor(private readonly socket: ParleySocket) {}
+  /** `socket` may be a getter, for a client whose socket changes (it moves between nodes). */
+  constructor(private readonly socketOf: ParleySocket | (() => ParleySocket)) {}
+
+  private get socket(): ParleySocket {
+    return typeof this.socketOf === 'function' ? this.socketOf() : this.socketOf;
+  }
 
   async request<E extends RequestEvent>(event: E, payload: unknown, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ReplyOf<E>> {
     let reply: unknown;

@@ -128,6 +128,18 @@ export type RoomEngines = z.infer<typeof roomEnginesSchema>;
 
 export type Ack<T> = ({ ok: true } & T) | { ok: false; error: string };
 
+/**
+ * The room's media lives on another Parley node: the client connects there and joins again.
+ * Only http(s) addresses are followed.
+ */
+export const joinMoveSchema = z.strictObject({
+  moveTo: z
+    .url()
+    .max(2_048)
+    .refine((u) => /^https?:\/\//i.test(u), 'a node address must be http:// or https://'),
+});
+export type JoinMove = z.infer<typeof joinMoveSchema>;
+
 export interface JoinReply {
   peerId: string;
   participants: Participant[];
@@ -138,7 +150,8 @@ export interface JoinReply {
 
 /** socket.io events the client sends; every payload is validated by the server. */
 export interface ClientToServerEvents {
-  join: (request: unknown, ack: (reply: Ack<JoinReply>) => void) => void;
+  /** Answered with the room (JoinReply), or with the node that hosts the room's media (JoinMove). */
+  join: (request: unknown, ack: (reply: Ack<JoinReply | JoinMove>) => void) => void;
   createTransports: (request: unknown, ack: (reply: Ack<CreateTransportsReply>) => void) => void;
   connectTransport: (request: unknown, ack: (reply: Ack<object>) => void) => void;
   produce: (request: unknown, ack: (reply: Ack<{ producerId: string }>) => void) => void;
@@ -158,6 +171,13 @@ export interface ServerToClientEvents {
   participants: (participants: Participant[]) => void;
   /** The caption pipeline is behind; captions will arrive late, none are lost. */
   captionsDelayed: (notice: { room: string; backlog: number }) => void;
+  /**
+   * The server lost (paused: true) or regained (false) its connection to the caption pipeline.
+   * What is said meanwhile is kept and captioned when it is back.
+   */
+  captionsPaused: (notice: { room: string; paused: boolean }) => void;
+  /** This room's media now lives on another node: the client moves there (payload: joinMoveSchema). */
+  roomMoved: (notice: JoinMove) => void;
   fatal: (error: { message: string }) => void;
   /** Receive another participant's audio; the ack says the client is ready, then it starts flowing. */
   newConsumer: (consumer: NewConsumer, ack: (reply: unknown) => void) => void;

@@ -23,6 +23,11 @@ export interface ParleyStackOptions {
   mtWorkers?: number;
   /** Use a running Redis (REDIS_URL) instead of starting one. */
   redisUrl?: string;
+  /**
+   * Where the Redis it starts keeps its append-only file, so a Redis restart loses no work in
+   * flight; unset: in memory only (tests).
+   */
+  redisDataDir?: string;
   /** Use a running apertium-apy instead of starting one. */
   apertiumUrl?: string;
   /** Pin pocketsphinx + Apertium even where neural weights are present (tests, offline benches). */
@@ -116,7 +121,9 @@ export class ParleyStack {
       return;
     }
     const port = await freePort();
-    const redis = this.spawn('redis', 'redis-server', redisServerArgs(port));
+    const dataDir = this.options.redisDataDir;
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    const redis = this.spawn('redis', 'redis-server', redisServerArgs(port, { dataDir }));
     this.redisUrl = `redis://127.0.0.1:${port}`;
     const client = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     try {

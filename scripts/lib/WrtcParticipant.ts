@@ -17,6 +17,8 @@ export interface ParticipantOptions {
   receiveAudio?: boolean;
   /** A socket token for servers with sign-in (fetched again on every reconnect). */
   token?: () => Promise<string>;
+  /** Reconnect when the connection drops, as the web app does (off by default: tests of refusals want one try). */
+  reconnect?: boolean;
 }
 
 /**
@@ -36,6 +38,12 @@ export class WrtcParticipant {
   consumersReceived = 0;
   /** Media resets the server announced (a media process died). */
   mediaResets = 0;
+  /** Wall-clock time of every join that went through (the first, and each rejoin after a lost connection). */
+  readonly joinedAtMs: number[] = [];
+  /** Nodes the server sent this participant to, in order. */
+  readonly moves: string[] = [];
+  /** Every captionsPaused notice: true paused, false resumed. */
+  readonly captionsPausedNotices: boolean[] = [];
   readonly client: RoomClient;
   private source: WrtcAudioSource | undefined;
   private track: WrtcTrack | undefined;
@@ -53,7 +61,7 @@ export class WrtcParticipant {
       url: options.url,
       socket: {
         transports: ['websocket'],
-        reconnection: false,
+        ...(options.reconnect ? { reconnection: true, reconnectionDelay: 200, reconnectionDelayMax: 1_000 } : { reconnection: false }),
         extraHeaders: { origin: options.origin ?? options.url },
         ...(token ? { auth: (cb: (data: object) => void) => void token().then((t) => cb({ token: t })) } : {}),
       },
@@ -83,6 +91,19 @@ export class WrtcParticipant {
     });
     client.on('mediaReset', () => {
       this.mediaResets += 1;
+      this.wakeRoomWaiters();
+    });
+    client.on('joined', (reply) => {
+      this.peerId = reply.peerId;
+      this.joinedAtMs.push(Date.now());
+      this.wakeRoomWaiters();
+    });
+    client.on('moved', (url) => {
+      this.moves.push(url);
+      this.wakeRoomWaiters();
+    });
+    client.on('captionsPaused', (paused) => {
+      this.captionsPausedNotices.push(paused);
       this.wakeRoomWaiters();
     });
   }
@@ -240,7 +261,7 @@ export class WrtcParticipant {
     }
   }
 
-  /** Resolves once `condition` holds; checked whenever participants, active speakers or remote tracks change. */
+  /** Resolves once `condition` holds; checked whenever participants, active speakers, remote tracks, joins or moves change. */
   async waitForRoom(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {

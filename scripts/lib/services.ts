@@ -5,9 +5,16 @@ import { mediasoupWorkerBin } from './mediasoupWorker.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** redis-server as Parley runs it on one machine: loopback only, queues kept in memory only. */
-export function redisServerArgs(port: number): string[] {
-  return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--databases', '64'];
+/**
+ * redis-server as Parley runs it on one machine, loopback only. With `dataDir`, work in flight
+ * (utterance audio, queued jobs, finals not yet stored) survives a Redis restart: an append-only
+ * file, fsynced every second and on shutdown. Without, everything is in memory (test services).
+ */
+export function redisServerArgs(port: number, options: { dataDir?: string } = {}): string[] {
+  const persistence = options.dataDir
+    ? ['--dir', options.dataDir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '']
+    : ['--save', '', '--appendonly', 'no'];
+  return ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--databases', '64'];
 }
 
 export interface SfuProcessOptions {

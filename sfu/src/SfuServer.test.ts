@@ -31,7 +31,8 @@ describe('SfuServer signaling (real socket.io, real Redis)', () => {
   }
 
   function join(socket: ClientSocket, request: unknown): Promise<Ack<JoinReply>> {
-    return new Promise((resolve) => socket.emit('join', request, resolve));
+    // A single node always hosts the room itself: never a JoinMove here.
+    return new Promise((resolve) => socket.emit('join', request, (reply) => resolve(reply as Ack<JoinReply>)));
   }
 
   const valid = { room: 'signal-test', name: 'Ana', speaks: 'en', reads: 'es' };

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
@@ -18,13 +21,25 @@ import { StaticFiles } from './StaticFiles.js';
 import { SileroVad } from './audio/SileroVad.js';
 import { turnCredentials } from './turnCredentials.js';
 import { AccessLayer } from './http/AccessLayer.js';
+import { RoomPlacement } from './cluster/RoomPlacement.js';
+import { RedisAvailability } from './RedisAvailability.js';
+import type { OutageBudget } from './RedisWriteQueue.js';
+import type { ParleySocket } from './signaling/SignalingServer.js';
+import type { Peer } from './rooms/Peer.js';
+import type { Room } from './rooms/Room.js';
 
 /** The sfu process: HTTP (health, web app), socket.io signaling, rooms, caption delivery. */
 export class SfuServer {
   private readonly http: HttpServer;
   private readonly io: Server<ClientToServerEvents, ServerToClientEvents>;
   private readonly redis: Redis;
+  /** Carries room events (participants, who speaks) to sockets on other sfu nodes. */
+  private readonly adapterRedis: Redis;
   private readonly relay: CaptionRelay;
+  private readonly availability: RedisAvailability;
+  private readonly outageBudget: OutageBudget;
+  private placement: RoomPlacement | undefined;
+  readonly nodeId: string;
   private rooms: RoomRegistry | undefined;
   private pool: MediaWorkerPool | undefined;
   private readonly staticFiles: StaticFiles | undefined;
@@ -43,22 +58,43 @@ export class SfuServer {
     > = {},
   ) {
     this.staticFiles = config.WEB_DIST_DIR ? new StaticFiles(config.WEB_DIST_DIR) : undefined;
+    this.nodeId = config.NODE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.http = createServer((req, res) => void this.onHttp(req, res));
-    const origins = new OriginPolicy(config.ALLOWED_ORIGINS ?? (config.PUBLIC_URL ? [config.PUBLIC_URL] : undefined));
+    const allowedOrigins = config.ALLOWED_ORIGINS ?? (config.PUBLIC_URL ? [config.PUBLIC_URL] : undefined);
+    const origins = new OriginPolicy(allowedOrigins);
+    // Its own connection, failing fast while Redis is away: this node's own sockets get room events
+    // at once then (the adapter publishes before it delivers locally), other nodes' are skipped.
+    this.adapterRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 0, retryStrategy: (times) => Math.min(times * 100, 1_000) });
+    this.adapterRedis.on('error', () => undefined);
     this.io = new Server(this.http, {
       maxHttpBufferSize: LIMITS.messageBytes,
       serveClient: false,
       allowRequest: (req, callback) => callback(null, origins.allows(req)),
+      // A page on PUBLIC_URL that is sent to this node's own address (NODE_URL) polls it across origins.
+      ...(allowedOrigins ? { cors: { origin: allowedOrigins.map((o) => new URL(o).origin) } } : {}),
+      adapter: createAdapter(this.adapterRedis, { streamName: 'parley:sio', channelPrefix: 'parley:sio', blockTimeInMs: 1_000 }),
     });
-    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
-    this.redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
-    const subscriber = this.redis.duplicate();
-    subscriber.on('error', (err) => log.warn({ err: err.message }, 'redis subscriber error'));
-    this.relay = new CaptionRelay(subscriber, this.io, log);
+    // Reconnect attempts at most a second apart: back within a second of Redis (its duplicates inherit this).
+    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3, retryStrategy: (times) => Math.min(times * 100, 1_000) });
+    this.redis.on('error', (err) => {
+      if (!this.availability.isLost) log.warn({ err: err.message }, 'redis error');
+    });
+    this.availability = new RedisAvailability(this.redis, 1_000, (err, event) => log.error({ err, event }, 'redis availability listener failed'));
+    this.availability.on('lost', () => this.announceCaptionsPaused(true));
+    this.availability.on('back', (downForMs) => {
+      log.info({ downForMs }, 'redis is back: captions resume, and what was said meanwhile is captioned');
+      this.announceCaptionsPaused(false);
+    });
+    this.outageBudget = { usedBytes: 0, maxBytes: config.REDIS_OUTAGE_BUFFER_MB * 1024 * 1024 };
+    const reader = this.redis.duplicate();
+    reader.on('error', () => undefined);
+    this.relay = new CaptionRelay(reader, this.io, log);
     this.backlog = new BacklogMonitor(this.redis, {
       maxQueueDepth: config.MAX_QUEUE_DEPTH,
       onBacklog: (backlog) => this.announceBacklog(backlog),
-      onError: (err) => log.warn({ err }, 'could not read the caption backlog'),
+      onError: (err) => {
+        if (this.redis.status === 'ready') log.warn({ err }, 'could not read the caption backlog');
+      },
     });
     this.access = new AccessLayer(config, log, this.io, () => this.rooms, this.staticFiles, origins);
     // Which engines serve each language pair: the workers write it to Redis when they start.
@@ -92,8 +128,22 @@ export class SfuServer {
       consumersPerWorker: this.config.MEDIA_CONSUMERS_PER_WORKER,
       iceConsentTimeoutSeconds: this.config.RTC_ICE_CONSENT_TIMEOUT_SECONDS,
       log: this.log,
+      onRemoved: (room) => void this.placement?.release(room),
     });
     this.rooms = rooms;
+    const placement = new RoomPlacement({
+      redis: this.redis,
+      nodeId: this.nodeId,
+      nodeUrl: this.config.NODE_URL,
+      nodeTtlMs: this.config.NODE_TTL_SECONDS * 1_000,
+      localRooms: () => rooms.all().map((room) => room.id),
+      // Without a NODE_URL there is nowhere to send them: they stay, in a room split in two, until they rejoin.
+      onLost: (room, url) => {
+        if (url) this.io.local.to(`room:${room}`).emit('roomMoved', { moveTo: url });
+      },
+      log: this.log,
+    });
+    this.placement = placement;
     const config = this.config;
     new SignalingServer(this.io, {
       ...this.signalingLimits,
@@ -102,12 +152,15 @@ export class SfuServer {
       iceServers: () => (config.TURN_URLS && config.TURN_SECRET ? [{ urls: config.TURN_URLS, ...turnCredentials(config.TURN_SECRET) }] : []),
       startSpeakerFeed: (room, peer) => {
         if (!this.vad) throw new Error('VAD not loaded');
-        return new SpeakerFeed({ room, peer, redis: this.redis, vad: this.vad, config, log: this.log });
+        return new SpeakerFeed({ room, peer, redis: this.redis, vad: this.vad, config, log: this.log, outageBudget: this.outageBudget });
       },
       admit: this.access.roomAccess.admit,
-      onJoined: this.access.roomAccess.onJoined,
+      onJoined: (socket, room, peer) => this.onJoined(socket, room, peer),
+      // A room open here stays here; only a room new to this node asks Redis where it lives.
+      place: (room) => (rooms.get(room) && !rooms.get(room)!.isClosed ? Promise.resolve({ here: true }) : placement.place(room)),
     });
     await this.redis.connect();
+    await placement.start();
     await this.relay.start();
     this.backlog.start();
     await new Promise<void>((resolve, reject) => {
@@ -118,6 +171,18 @@ export class SfuServer {
       });
     });
     return (this.http.address() as AddressInfo).port;
+  }
+
+  private onJoined(socket: ParleySocket, room: Room, peer: Peer): void {
+    this.access.roomAccess.onJoined(socket, room, peer);
+    if (this.availability.isLost) socket.emit('captionsPaused', { room: room.id, paused: true });
+  }
+
+  /** Tells every room on this node that captions stopped (Redis is away) or resumed. */
+  private announceCaptionsPaused(paused: boolean): void {
+    const rooms = this.rooms?.all() ?? [];
+    if (paused) this.log.warn({ rooms: rooms.length }, 'redis is unreachable: rooms are told captions are paused; speech is kept until it is back');
+    for (const room of rooms) this.io.local.to(`room:${room.id}`).emit('captionsPaused', { room: room.id, paused });
   }
 
   /** Tells every room on this node that captions run late (backlog 0: caught up again). */
@@ -137,7 +202,7 @@ export class SfuServer {
       const redisOk = this.redis.status === 'ready';
       const mediaWorkers = this.pool?.workers.length ?? 0;
       res.writeHead(redisOk && this.vad && mediaWorkers > 0 ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ redis: redisOk, vad: !!this.vad, mediaWorkers, rooms: this.rooms?.size ?? 0 }));
+      res.end(JSON.stringify({ redis: redisOk, vad: !!this.vad, mediaWorkers, rooms: this.rooms?.size ?? 0, node: this.nodeId }));
       return;
     }
     this.access.handle(req, res);
@@ -148,10 +213,14 @@ export class SfuServer {
     if (this.closed) return;
     this.closed = true;
     this.backlog.close();
+    this.availability.close();
+    // Rooms and presence released first: clients that reconnect elsewhere can take the rooms at once.
+    await this.placement?.close();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
     await this.rooms?.close();
     this.pool?.close();
     await this.relay.close();
+    this.adapterRedis.disconnect();
     await this.redis.quit().catch(() => this.redis.disconnect());
     await this.access.close();
   }

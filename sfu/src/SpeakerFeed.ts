@@ -5,6 +5,7 @@ import type { SfuConfig } from './config.js';
 import type { Peer } from './rooms/Peer.js';
 import type { Room } from './rooms/Room.js';
 import { UtterancePublisher } from './UtterancePublisher.js';
+import type { OutageBudget } from './RedisWriteQueue.js';
 import type { EndpointingOptions } from './audio/EndpointPolicy.js';
 import { SpeakerAudioPipeline } from './audio/SpeakerAudioPipeline.js';
 import type { SileroVad } from './audio/SileroVad.js';
@@ -16,6 +17,8 @@ export interface SpeakerFeedOptions {
   vad: SileroVad;
   config: SfuConfig;
   log: Logger;
+  /** Shared by every speaker of the process: what their utterances may hold while Redis is away. */
+  outageBudget: OutageBudget;
   /** How often what the pipeline saw is written to Redis. */
   statsIntervalMs?: number;
 }
@@ -48,17 +51,18 @@ export class SpeakerFeed {
 
   constructor(private readonly options: SpeakerFeedOptions) {
     const { room, peer, redis, vad, config, log } = options;
-    this.publisher = new UtterancePublisher(
+    this.publisher = new UtterancePublisher({
       redis,
-      {
+      context: {
         room: room.id,
         speakerId: peer.id,
         speakerName: peer.name,
         srcLang: peer.speaks,
         targetLangs: () => room.captionLanguages(),
       },
-      (err) => log.warn({ err, peer: peer.id }, 'could not write utterance audio to redis'),
-    );
+      outageBudget: options.outageBudget,
+      log,
+    });
     this.pipeline = new SpeakerAudioPipeline({
       vad,
       endpointing: endpointingFrom(config),
@@ -74,6 +78,8 @@ export class SpeakerFeed {
 
   private async writeStats(): Promise<void> {
     const { room, peer, redis, log } = this.options;
+    // Diagnostics only: while Redis is away they are skipped, not queued.
+    if (redis.status !== 'ready') return;
     const s = this.pipeline.stats();
     const stats: SpeakerAudioStats = speakerAudioStatsSchema.parse({
       room: room.id,

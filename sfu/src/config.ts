@@ -14,6 +14,17 @@ export const sfuConfigSchema = z
     HOST: z.string().default('0.0.0.0'),
     REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
     PUBLIC_URL: z.url().optional(),
+    /** This node's name among sfu nodes (rooms are recorded by it in Redis); default: unique per process. */
+    NODE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'NODE_ID may use letters, digits and _ . : - (at most 64)').optional(),
+    /**
+     * How browsers reach this very node (not the load balancer), e.g. https://sfu-2.parley.example.org:
+     * clients that land on another node are sent here when this node hosts their room.
+     */
+    NODE_URL: z.url().refine((u) => /^https?:\/\//.test(u), 'NODE_URL must be http:// or https://').optional(),
+    /** A node that stops renewing its presence in Redis this long is taken for dead: its rooms move to other nodes. */
+    NODE_TTL_SECONDS: z.coerce.number().min(1).max(60).default(5),
+    /** Utterance audio kept in memory while Redis is away (16 kHz speech is 32 KB/s): written, and captioned, once it is back. */
+    REDIS_OUTAGE_BUFFER_MB: z.coerce.number().min(0).max(4_096).default(64),
     ALLOWED_ORIGINS: csv.optional(),
     /** off: guests with a display name (one machine). oidc: sign-in with Google or any OpenID provider. */
     AUTH: z.enum(['off', 'oidc']).default('off'),

@@ -93,7 +93,11 @@ export function Room({ request, withMic, onJoined, onRejected, onLeave }: Props)
             {view.micProblem}
           </div>
         ) : null}
-        {view.captionsDelayed ? (
+        {view.captionsPaused ? (
+          <div className="notice notice--warn" role="status">
+            Captions are paused: the server lost its connection to the caption service. What is said now will be captioned when it is back.
+          </div>
+        ) : view.captionsDelayed ? (
           <div className="notice notice--info" role="status">
             Captions are running behind
           </div>

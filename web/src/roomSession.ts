@@ -26,6 +26,8 @@ export interface SessionView {
   peerId: string | null;
   participants: Participant[];
   captionsDelayed: boolean;
+  /** The server lost its caption pipeline for now: what is said is captioned when it is back. */
+  captionsPaused: boolean;
   /** One per other participant whose audio arrives. */
   remoteStreams: RemoteStream[];
   /** Participants speaking now, loudest first. */
@@ -66,6 +68,7 @@ export function initialSessionView(withMic: boolean): SessionView {
     peerId: null,
     participants: [],
     captionsDelayed: false,
+    captionsPaused: false,
     remoteStreams: [],
     activeSpeakers: [],
     engines: {},
@@ -82,7 +85,6 @@ export class RoomSession {
   private view: SessionView;
   private delayedTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
-  private readonly stopTokenRefresh: () => void;
   private readonly onNetworkChange = () => void this.client.restartIce().catch(() => undefined);
 
   constructor(
@@ -91,11 +93,18 @@ export class RoomSession {
     private readonly handlers: SessionHandlers,
   ) {
     this.view = initialSessionView(withMic);
-    // The socket token comes from the session on every (re)connect, and is renewed before it expires.
-    this.client = new RoomClient({ join: request, socket: { auth: socketAuth }, ...(withMic ? { microphone: () => this.openMicrophone() } : {}) });
+    // The socket token comes from the session on every (re)connect, and is renewed before it expires,
+    // on each socket the client opens (it may be sent to the node that hosts the room).
+    this.client = new RoomClient({
+      join: request,
+      socket: { auth: socketAuth },
+      onSocket: (socket) => {
+        socket.on('mutedByHost', () => this.setMuted(true));
+        return keepSocketTokenFresh(socket);
+      },
+      ...(withMic ? { microphone: () => this.openMicrophone() } : {}),
+    });
     const client = this.client;
-    this.stopTokenRefresh = keepSocketTokenFresh(client.socket);
-    client.socket.on('mutedByHost', () => this.setMuted(true));
     client.on('connection', (connection, problem, canRetry) => this.update({ connection, problem, canRetry }));
     client.on('joined', (reply) => {
       this.update({ peerId: reply.peerId, activeSpeakers: [] });
@@ -113,6 +122,7 @@ export class RoomSession {
     client.on('engines', (engines) => this.update({ engines }));
     client.on('activeSpeakers', (activeSpeakers) => this.update({ activeSpeakers }));
     client.on('captionsDelayed', (backlog) => this.onCaptionsDelayed(backlog));
+    client.on('captionsPaused', (captionsPaused) => this.update({ captionsPaused }));
     client.on('muted', (muted) => this.update({ muted }));
     client.on('mic', (mic, error) => {
       if (mic === 'unavailable') {
@@ -151,7 +161,6 @@ export class RoomSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.stopTokenRefresh();
     clearTimeout(this.delayedTimer);
     this.stopWatchingNetwork();
     this.client.close();
@@ -196,6 +205,7 @@ export class RoomSession {
       canRetry: false,
       ended: true,
       captionsDelayed: false,
+      captionsPaused: false,
       mic: this.withMic ? 'unavailable' : 'off',
       remoteStreams: [],
       activeSpeakers: [],

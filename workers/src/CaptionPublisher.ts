@@ -1,9 +1,12 @@
 import type { Redis } from 'ioredis';
 import { captionSchema, type Caption } from '@parley/protocol';
-import { REDIS_KEYS } from '@parley/protocol/streams';
+import { STREAMS } from '@parley/protocol/streams';
 import type { WorkerMetrics } from './metrics/WorkerMetrics.js';
 
-/** Sends finished captions to every sfu node; validated here so a bad one never leaves the worker. */
+/**
+ * Sends finished captions to every sfu node through the captions stream (each node reads it from
+ * where it left off); validated here so a bad one never leaves the worker.
+ */
 export class CaptionPublisher {
   published = 0;
 
@@ -14,7 +17,7 @@ export class CaptionPublisher {
 
   async publish(caption: Caption): Promise<void> {
     const valid = captionSchema.parse(caption);
-    await this.redis.publish(REDIS_KEYS.captions, JSON.stringify(valid));
+    await STREAMS.captions.add(this.redis, valid);
     this.published += 1;
     this.metrics?.captionPublished(valid.kind, valid.audioEndAtMs);
   }

@@ -32,7 +32,8 @@ export async function runWorker(kind: 'stt' | 'mt', start: (ctx: WorkerContext) 
     throw error;
   }
   const log = pino({ name: `${kind}-worker`, level: config.LOG_LEVEL });
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  // Reconnect attempts at most a second apart, so work resumes within a second of Redis coming back.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, retryStrategy: (times) => Math.min(times * 100, 1_000) });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const consumer = config.WORKER_NAME ?? `${kind}-${hostname()}-${process.pid}`;
   const metrics = new WorkerMetrics({ kind, redis });
@@ -42,7 +43,8 @@ export async function runWorker(kind: 'stt' | 'mt', start: (ctx: WorkerContext) 
     health = new HealthServer(metrics.registry, {
       notReadyReasons: async () => {
         const reasons = (await worker.health?.notReadyReasons?.()) ?? [];
-        const pong = await redis.ping().catch(() => undefined);
+        // Not connected: say so at once (a ping would wait in the offline queue for the reconnect attempts).
+        const pong = redis.status === 'ready' ? await redis.ping().catch(() => undefined) : undefined;
         return pong === 'PONG' ? reasons : [...reasons, 'redis unreachable'];
       },
     });

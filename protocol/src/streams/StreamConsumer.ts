@@ -19,6 +19,11 @@ export interface Delivery<T> {
   takenOver: boolean;
   /** False once another consumer took the entry over, or this consumer closed: stop and write nothing more. */
   readonly held: boolean;
+  /**
+   * Handled again by this consumer after Redis came back: the first try was cut off by the outage,
+   * so some of its output may already be written (outputs carry ids and sequence numbers for that).
+   */
+  retried: boolean;
 }
 
 /** Retrying cannot help (bad input, a language nobody serves): the entry is set aside at once. */
@@ -76,6 +81,14 @@ interface HeldEntry {
   delivery: { held: boolean };
 }
 
+/** What ioredis says when a command could not reach Redis (as opposed to Redis refusing it). */
+const CONNECTION_LOST = /Connection is closed|max retries per request|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Stream isn't writeable|Socket closed unexpectedly/i;
+
+/** Whether an error means Redis was unreachable, rather than that the work itself failed. */
+export function isRedisConnectionError(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'MaxRetriesPerRequestError' || CONNECTION_LOST.test(error.message));
+}
+
 /**
  * The one reader of a consumer group: reads new entries, holds each one it works on by renewing
  * it, takes over entries whose consumer stopped renewing, counts deliveries, validates every
@@ -91,6 +104,9 @@ export class StreamConsumer<T> {
   private loop: Promise<void> | undefined;
   private renewing = false;
   private closed = false;
+  /** Set while reads fail, so an outage is logged once rather than every retry. */
+  private readFailing = false;
+  private readonly closeWaiters = new Set<() => void>();
 
   constructor(private readonly options: StreamConsumerOptions<T>) {
     this.concurrency = options.concurrency ?? 1;
@@ -98,6 +114,8 @@ export class StreamConsumer<T> {
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new RangeError('StreamConsumer: concurrency must be a positive integer');
     // Blocking reads get a connection of their own so acks and renewals never wait behind them.
     this.reader = options.redis.duplicate();
+    // The main connection's listener reports outages; without one ioredis prints every failed reconnect.
+    this.reader.on('error', () => undefined);
   }
 
   /** Entries being handled now. */
@@ -129,10 +147,13 @@ export class StreamConsumer<T> {
         reply = (await this.reader.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', free, 'BLOCK', this.options.blockMs ?? 1_000, 'STREAMS', stream.key, '>')) as typeof reply;
       } catch (error) {
         if (this.closed) return;
-        log.warn({ err: (error as Error).message, stream: stream.key }, 'reading the stream failed; retrying');
+        if (!this.readFailing) log.warn({ err: (error as Error).message, stream: stream.key }, 'reading the stream failed; retrying until Redis answers');
+        this.readFailing = true;
         await new Promise((r) => setTimeout(r, 500));
         continue;
       }
+      if (this.readFailing) log.info({ stream: stream.key }, 'reading the stream again');
+      this.readFailing = false;
       for (const [, entries] of reply ?? []) {
         for (const [id, fields] of entries) void this.dispatch(id.toString(), fields, 1, false);
       }
@@ -146,8 +167,7 @@ export class StreamConsumer<T> {
     const { redis, stream, group, consumer, leaseMs, log } = this.options;
     try {
       for (const [id, entry] of this.held) {
-        const renewed = await redis.eval(RENEW_SCRIPT, 1, stream.key, group, id, consumer);
-        if (renewed !== 1) entry.delivery.held = false;
+        if (!(await this.renew(id))) entry.delivery.held = false;
       }
       const free = this.concurrency - this.held.size;
       if (free > 0 && !this.closed) {
@@ -172,6 +192,15 @@ export class StreamConsumer<T> {
   }
 
   private async dispatch(id: string, fields: StreamFields, deliveries: number, takenOver: boolean): Promise<void> {
+    try {
+      await this.dispatchOnce(id, fields, deliveries, takenOver);
+    } catch (error) {
+      // Only Redis trouble while setting an entry aside gets here: it stays pending and comes back.
+      if (!this.closed) this.options.log.error({ err: (error as Error).message, stream: this.options.stream.key, entry: id }, 'could not handle an entry; it stays pending');
+    }
+  }
+
+  private async dispatchOnce(id: string, fields: StreamFields, deliveries: number, takenOver: boolean): Promise<void> {
     const { stream, log } = this.options;
     const parsed = stream.parse(fields);
     if (!parsed.ok) {
@@ -185,12 +214,12 @@ export class StreamConsumer<T> {
       return;
     }
     if (takenOver) log.info({ stream: stream.key, entry: id, deliveries, ...this.options.logFields?.(parsed.value) }, `took over an ${what} from a stalled consumer`);
-    const delivery = { id, value: parsed.value, deliveries, takenOver, held: true };
+    const delivery = { id, value: parsed.value, deliveries, takenOver, held: true, retried: false };
     this.held.set(id, { delivery });
     try {
       this.options.onDelivery?.(delivery);
-      const result = await this.options.handle(delivery);
-      if (result !== 'release' && delivery.held && !this.closed) await this.ack(delivery);
+      const result = await this.throughOutages(delivery, () => this.options.handle(delivery), () => (delivery.retried = true));
+      if (result !== 'release' && delivery.held && !this.closed) await this.throughOutages(delivery, () => this.ack(delivery));
     } catch (error) {
       await this.failed(delivery, error);
     } finally {
@@ -198,6 +227,51 @@ export class StreamConsumer<T> {
       this.slotFreed?.();
       this.slotFreed = undefined;
     }
+  }
+
+  /**
+   * Runs a step of an entry's handling; if Redis went away under it, runs it again once Redis is
+   * back and the entry is still this consumer's, rather than leaving it to wait out the lease or
+   * counting it as a failure. Resolves 'release' when the entry was lost meanwhile.
+   */
+  private async throughOutages<R>(delivery: Delivery<T>, step: () => Promise<R>, beforeRetry?: () => unknown): Promise<R | 'release'> {
+    const { redis, stream, log } = this.options;
+    for (;;) {
+      try {
+        return await step();
+      } catch (error) {
+        if (this.closed || !delivery.held || !(isRedisConnectionError(error) || redis.status !== 'ready')) throw error;
+        log.warn({ err: (error as Error).message, stream: stream.key, entry: delivery.id, ...this.options.logFields?.(delivery.value) }, 'Redis went away mid-entry; it is taken up again when Redis is back');
+        await this.redisBack();
+        // Still ours? Another consumer may have taken it over while this one could not renew it.
+        if (!this.closed && (await this.renew(delivery.id).catch(() => false)) === false) (delivery as { held: boolean }).held = false;
+        if (this.closed || !delivery.held) return 'release';
+        beforeRetry?.();
+      }
+    }
+  }
+
+  /** Resolves once the connection is ready again, or this consumer closed. */
+  private async redisBack(): Promise<void> {
+    const { redis } = this.options;
+    while (!this.closed && redis.status !== 'ready') {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          redis.off('ready', done);
+          this.closeWaiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, 1_000);
+        redis.once('ready', done);
+        this.closeWaiters.add(done);
+      });
+    }
+  }
+
+  private async renew(id: string): Promise<boolean> {
+    const { redis, stream, group, consumer } = this.options;
+    return (await redis.eval(RENEW_SCRIPT, 1, stream.key, group, id, consumer)) === 1;
   }
 
   private async ack(delivery: Delivery<T>): Promise<void> {
@@ -235,6 +309,7 @@ export class StreamConsumer<T> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.leaseTimer);
+    for (const wake of [...this.closeWaiters]) wake();
     for (const entry of this.held.values()) entry.delivery.held = false;
     this.slotFreed?.();
     this.reader.disconnect();

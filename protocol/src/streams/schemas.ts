@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { languageCodeSchema } from '../languages.js';
-import { captionKindSchema, roomIdSchema } from '../signaling.js';
+import { captionKindSchema, captionSchema, roomIdSchema } from '../signaling.js';
 
 /**
  * Redis keys and stream entries shared by the sfu and the workers.
@@ -13,7 +13,10 @@ export const REDIS_KEYS = {
   utteranceAudio: (utteranceId: string) => `parley:utt:${utteranceId}`,
   /** Recognised text waiting for translation (consumer group `mt`). */
   mtJobs: 'parley:mt:jobs',
-  /** Finished captions, fanned out to every sfu node. */
+  /**
+   * Finished captions (a capped stream): every sfu node reads it from the last entry it saw, so a
+   * node whose connection drops for a moment picks up where it left off (pub/sub would lose them).
+   */
   captions: 'parley:captions',
   /**
    * Every final caption with all its translations, one entry per utterance, written by the mt
@@ -24,6 +27,10 @@ export const REDIS_KEYS = {
   deadLetter: 'parley:dead',
   /** Hash "src>tgt" → engines that make its captions ("whisper+marian"), written by stt workers at start. */
   engines: 'parley:engines',
+  /** A live sfu node: its NODE_URL (empty without one), kept while the node renews it. */
+  sfuNode: (nodeId: string) => `parley:sfu:node:${nodeId}`,
+  /** The sfu node whose media hosts a room (its NODE_ID). */
+  roomNode: (room: string) => `parley:sfu:room:${room}`,
   /** What the sfu's audio pipeline saw of one speaker (JSON of speakerAudioStatsSchema), kept a while after they leave. */
   speakerAudioStats: (room: string, speakerId: string) => `parley:audio:stats:${room}:${speakerId}`,
 } as const;
@@ -134,6 +141,19 @@ export const transcriptEntrySchema = z.object({
   audioEndAtMs: asNumber,
 });
 export type TranscriptEntry = z.infer<typeof transcriptEntrySchema>;
+
+/** One caption on the captions stream: the listener-facing caption, as JSON in one field. */
+export const captionEntrySchema = z
+  .object({ caption: asString.pipe(z.string().max(16_000)) })
+  .transform((entry, ctx) => {
+    try {
+      return JSON.parse(entry.caption) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'caption must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(captionSchema);
 
 /** Fields for XADD of a transcript entry (the reader is transcriptEntrySchema). */
 export function transcriptEntryFields(entry: TranscriptEntry): (string | Buffer)[] {

@@ -1,6 +1,7 @@
 import {
   REDIS_KEYS,
   audioChunkSchema,
+  captionEntrySchema,
   deadLetterSchema,
   mtJobSchema,
   recordToFields,
@@ -13,6 +14,7 @@ import {
   type SttAssignment,
   type TranscriptEntry,
 } from './schemas.js';
+import type { Caption } from '../signaling.js';
 import { TypedStream } from './TypedStream.js';
 
 /**
@@ -26,6 +28,8 @@ export const STREAMS = {
   mtJobs: new TypedStream<MtJob>(REDIS_KEYS.mtJobs, mtJobSchema, (j) => recordToFields(j), 100_000),
   /** Finals with their translations, for the kept transcript (consumer group `transcript`); never trimmed. */
   transcript: new TypedStream<TranscriptEntry>(REDIS_KEYS.transcript, transcriptEntrySchema, transcriptEntryFields),
+  /** Captions for listeners, read by every sfu node from where it left off; capped, read within moments. */
+  captions: new TypedStream<Caption>(REDIS_KEYS.captions, captionEntrySchema, (c) => ['caption', JSON.stringify(c)], 10_000),
   deadLetter: new TypedStream<DeadLetter>(REDIS_KEYS.deadLetter, deadLetterSchema, (d) => recordToFields(d), 10_000),
 } as const;
 

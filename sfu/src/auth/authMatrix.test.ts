@@ -67,7 +67,7 @@ describe('auth matrix (AUTH=oidc, real OpenID provider process, real sockets and
   async function joinAs(client: SignedInClient, name: string, room: string): Promise<{ socket: ClientSocket; reply: Ack<JoinReply> }> {
     const socket = connect(await client.socketToken());
     expect(await connectOutcome(socket)).toBe('connected');
-    const reply = await new Promise<Ack<JoinReply>>((resolve) => socket.emit('join', { room, name, speaks: 'en', reads: 'en' }, resolve));
+    const reply = await new Promise<Ack<JoinReply>>((resolve) => socket.emit('join', { room, name, speaks: 'en', reads: 'en' }, (r) => resolve(r as Ack<JoinReply>)));
     if (reply.ok) acceptedJoins.push({ user: client.userId, room });
     return { socket, reply };
   }

@@ -11,6 +11,8 @@ export interface RoomRegistryOptions {
   consumersPerWorker: number;
   iceConsentTimeoutSeconds?: number;
   log: Logger;
+  /** A room closed here (its last participant left, or the node is stopping). */
+  onRemoved?: (room: string) => void;
 }
 
 /** The rooms this node hosts; a room exists while someone is in it. */
@@ -49,8 +51,11 @@ export class RoomRegistry {
   }
 
   private async remove(room: Room): Promise<void> {
-    if (this.rooms.get(room.id) === room) this.rooms.delete(room.id);
+    if (this.rooms.get(room.id) !== room) return room.close();
+    this.rooms.delete(room.id);
     await room.close();
+    // Unless the same room opened here again meanwhile (a join right after the last one left).
+    if (!this.rooms.has(room.id)) this.options.onRemoved?.(room.id);
   }
 
   async close(): Promise<void> {
@@ -59,5 +64,6 @@ export class RoomRegistry {
     const rooms = [...this.rooms.values()];
     this.rooms.clear();
     await Promise.allSettled(rooms.map((r) => r.close()));
+    for (const room of rooms) this.options.onRemoved?.(room.id);
   }
 }

@@ -13,6 +13,8 @@ import {
   restartIceRequestSchema,
   type Ack,
   type ClientToServerEvents,
+  type JoinMove,
+  type JoinReply,
   type JoinRequest,
   type NewConsumer,
   type ServerToClientEvents,
@@ -23,6 +25,7 @@ import type { RoomRegistry } from '../rooms/RoomRegistry.js';
 import { SignalingError } from '../errors.js';
 import { TokenBucket } from '../TokenBucket.js';
 import { captionAudience } from '../CaptionRelay.js';
+import type { Placement } from '../cluster/RoomPlacement.js';
 
 type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents>;
 export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -65,6 +68,11 @@ export interface SignalingOptions {
   admit?: (socket: ParleySocket, request: JoinRequest) => Promise<void>;
   /** Told of every peer that joined, so that room controls can reach it and its socket. */
   onJoined?: (socket: ParleySocket, room: Room, peer: Peer) => void;
+  /**
+   * Where the room's media lives (several sfu nodes): here, or another node the client is sent to.
+   * Throws a SignalingError when that cannot be known now. Absent: always here.
+   */
+  place?: (room: string) => Promise<Placement>;
 }
 
 interface SocketState {
@@ -114,9 +122,16 @@ export class SignalingServer {
       return { room: state.room, peer: state.peer };
     };
 
-    const joinRoom = async (request: z.infer<typeof joinRequestSchema>, epoch: number) => {
+    const joinRoom = async (request: z.infer<typeof joinRequestSchema>, epoch: number): Promise<JoinReply | JoinMove> => {
       await this.options.admit?.(socket, request);
       if (state.epoch !== epoch) throw new SignalingError('You left the room before joining it had finished; join again.', 409);
+      const placement = await this.options.place?.(request.room);
+      if (state.epoch !== epoch) throw new SignalingError('You left the room before joining it had finished; join again.', 409);
+      if (placement && !placement.here) {
+        log.info({ room: request.room, moveTo: placement.url, node: placement.nodeId }, 'sent to the node that hosts the room');
+        return { moveTo: placement.url };
+      }
+      if (placement?.takenOverFrom) log.info({ room: request.room, from: placement.takenOverFrom }, 'took over a room whose node stopped');
       const room = this.options.rooms.getOrCreate(request.room);
       const peer = new Peer({
         id: randomUUID(),

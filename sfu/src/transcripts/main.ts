@@ -24,7 +24,8 @@ try {
 const log = pino({ name: 'transcripts', level: config.LOG_LEVEL, redact: logRedaction });
 const db = await openDatabase(config.DATABASE_URL);
 const store = new TranscriptStore(db);
-const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+// Commands wait for Redis however long it is away; reconnect attempts at most a second apart.
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 100, 1_000) });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
 const writer = new TranscriptWriter({
   redis,
@@ -40,8 +41,12 @@ retention.start();
 
 // /healthz and /readyz for the launcher and probes; /metrics in Prometheus' text format.
 const health = createServer((req, res) => {
-  if (req.url === '/healthz' || req.url === '/readyz') {
+  if (req.url === '/healthz') {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, stored: writer.stored }));
+  } else if (req.url === '/readyz') {
+    // Not ready while Redis is away: nothing can be read (entries wait in Redis, none are lost).
+    const ready = redis.status === 'ready';
+    res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: ready, redis: ready, stored: writer.stored }));
   } else if (req.url === '/metrics') {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(
       [

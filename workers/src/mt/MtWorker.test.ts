@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { captionSchema, type Caption } from '@parley/protocol';
+import type { Caption } from '@parley/protocol';
 import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, recordToFields, transcriptEntrySchema } from '@parley/protocol/streams';
+import { CaptionTail } from '../../../scripts/lib/test-support/CaptionTail.js';
 import { ApertiumEngine } from './ApertiumEngine.js';
 import { MtWorker } from './MtWorker.js';
 
@@ -27,16 +28,15 @@ function job(overrides: Record<string, string | number | string[]> = {}) {
 
 describe('MtWorker (real Redis, real apertium-apy)', () => {
   let redis: Redis;
-  let subscriber: Redis;
+  let tail: CaptionTail;
   let worker: MtWorker;
-  const received: Caption[] = [];
+  let received: Caption[] = [];
 
   beforeAll(async () => {
     redis = new Redis(inject('redisUrl'), { db: 1 });
-    await redis.del(REDIS_KEYS.mtJobs, REDIS_KEYS.deadLetter, REDIS_KEYS.transcript);
-    subscriber = redis.duplicate();
-    subscriber.on('message', (_channel: string, message: string) => received.push(captionSchema.parse(JSON.parse(message))));
-    await subscriber.subscribe(REDIS_KEYS.captions);
+    await redis.del(REDIS_KEYS.mtJobs, REDIS_KEYS.deadLetter, REDIS_KEYS.transcript, REDIS_KEYS.captions);
+    tail = new CaptionTail(redis);
+    received = tail.captions;
     const engine = await ApertiumEngine.connect({ url: inject('apertiumUrl') });
     worker = new MtWorker({ redis, engine, consumer: 'mt-test', log });
     await worker.start();
@@ -44,7 +44,7 @@ describe('MtWorker (real Redis, real apertium-apy)', () => {
 
   afterAll(async () => {
     await worker.close();
-    subscriber.disconnect();
+    await tail.close();
     redis.disconnect();
   });
 

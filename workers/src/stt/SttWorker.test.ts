@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { captionSchema, type Caption } from '@parley/protocol';
+import type { Caption } from '@parley/protocol';
 import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, recordToFields } from '@parley/protocol/streams';
+import { CaptionTail } from '../../../scripts/lib/test-support/CaptionTail.js';
 import { readWav } from '../wav.js';
 import { PocketsphinxEngine } from './PocketsphinxEngine.js';
 import { SttWorker, type SttWorkerOptions } from './SttWorker.js';
@@ -12,17 +13,16 @@ const CHUNK_SAMPLES = 8_000;
 
 describe('SttWorker (real Redis, real pocketsphinx)', () => {
   let redis: Redis;
-  let subscriber: Redis;
+  let tail: CaptionTail;
   let engine: PocketsphinxEngine;
   let samples: Int16Array;
-  const captions: Caption[] = [];
+  let captions: Caption[] = [];
   let utteranceCount = 0;
 
   beforeAll(async () => {
     redis = new Redis(inject('redisUrl'), { db: 2 });
-    subscriber = redis.duplicate();
-    subscriber.on('message', (_c: string, m: string) => captions.push(captionSchema.parse(JSON.parse(m))));
-    await subscriber.subscribe(REDIS_KEYS.captions);
+    tail = new CaptionTail(redis);
+    captions = tail.captions;
     engine = await PocketsphinxEngine.create({ poolSize: 2 });
     samples = (await readWav(CLIP)).samples;
   });
@@ -33,7 +33,7 @@ describe('SttWorker (real Redis, real pocketsphinx)', () => {
 
   afterAll(async () => {
     await engine.close();
-    subscriber.disconnect();
+    await tail.close();
     redis.disconnect();
   });
 

@@ -47,6 +47,8 @@ export class SttWorker {
   constructor(private readonly options: SttWorkerOptions) {
     for (let i = 0; i < options.concurrency; i++) {
       const reader = options.redis.duplicate();
+      // Outages are reported by the main connection; without a listener ioredis prints each failed reconnect.
+      reader.on('error', () => undefined);
       this.idleReaders.push(reader);
       this.allReaders.push(reader);
     }
@@ -100,7 +102,8 @@ export class SttWorker {
         reader,
         interimIntervalSeconds: this.options.interimIntervalSeconds,
         chunkTimeoutMs: this.options.chunkTimeoutMs ?? 30_000,
-        replaying: delivery.takenOver,
+        // Taken over, or taken up again after a Redis outage: captions of it may already be out.
+        replaying: delivery.takenOver || delivery.retried,
         stillOwned: () => delivery.held && !this.closed,
         onText: (text) => this.output(assignment, text),
         onInterimShed: () => this.options.metrics?.interimShed('decoder_behind'),
