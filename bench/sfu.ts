@@ -42,6 +42,7 @@ import { ChildProcess } from '../scripts/lib/ChildProcess.js';
 import { freePort, portOpen, waitFor } from '../scripts/lib/freePort.js';
 import { redisServerArgs, startSfuProcess } from '../scripts/lib/services.js';
 import { BenchClient } from './forwarding/BenchClient.js';
+import { DEFAULT_SRTP_VERIFY_EVERY } from './listener/ListenerProgram.js';
 import { Measurement } from './forwarding/Measurement.js';
 import { formatStep, judge, type Limit, type Step } from './forwarding/StepReport.js';
 
@@ -57,11 +58,8 @@ const PROBES = Math.max(1, Number(process.env.BENCH_PROBES ?? 8));
 const CROWD_PROCESSES = Math.max(1, Number(process.env.BENCH_CROWD_PROCESSES ?? 2));
 /** Joins in flight per crowd process: more only makes handshakes time out on a busy machine. */
 const JOIN_CONCURRENCY = Math.max(1, Number(process.env.BENCH_JOIN_CONCURRENCY ?? 8));
-/**
- * One packet in this many is authenticated and decrypted by the lightweight listeners (all are
- * counted): Debian's libsrtp2 spends 4–10 µs per packet through NSS here.
- */
-const SRTP_VERIFY_EVERY = Math.max(1, Number(process.env.BENCH_SRTP_VERIFY_EVERY ?? 4));
+/** One packet in this many is authenticated and decrypted by the lightweight listeners; all are counted. */
+const SRTP_VERIFY_EVERY = Math.max(1, Number(process.env.BENCH_SRTP_VERIFY_EVERY ?? DEFAULT_SRTP_VERIFY_EVERY));
 const CORES = availableParallelism();
 const ROOM = 'bench-forwarding';
 

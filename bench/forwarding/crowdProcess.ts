@@ -4,10 +4,10 @@
  * orchestrator (bench/sfu.ts) over the IPC channel; exits when it goes away.
  */
 import { CrowdListener } from '../listener/CrowdListener.js';
-import { ListenerProgram } from '../listener/ListenerProgram.js';
+import { DEFAULT_SRTP_VERIFY_EVERY, ListenerProgram } from '../listener/ListenerProgram.js';
 import { emptySample, joinMany, type ClientCommand, type ClientReply, type Sample } from './clientMessages.js';
 
-const verifyEvery = Math.max(1, Number(process.env.BENCH_SRTP_VERIFY_EVERY ?? 1));
+const verifyEvery = Math.max(1, Number(process.env.BENCH_SRTP_VERIFY_EVERY ?? DEFAULT_SRTP_VERIFY_EVERY));
 const started = ListenerProgram.start(verifyEvery);
 // Reported with the first command instead, which is where the orchestrator hears of it.
 started.catch(() => undefined);
