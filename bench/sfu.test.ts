@@ -7,14 +7,14 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const LIMITS = ['loss', 'delay', 'client-cpu', 'machine-busy', 'joins', 'sfu-died', 'budget', 'steps', 'error'];
+const LIMITS = ['loss', 'delay', 'probe-delay', 'client-cpu', 'machine-busy', 'joins', 'sfu-died', 'budget', 'steps', 'error'];
 
 interface Summary {
   forwarded_pps_per_core: number | null;
   max_listeners: number;
   mem_per_participant_mb: number | null;
   limit: string;
-  steps: { listeners: number; probes: number; forwarded_pps: number; loss: number; delivered: number | null }[];
+  steps: { listeners: number; probes: number; forwarded_pps: number; loss: number; delivered: number | null; marker_packets: number }[];
 }
 
 /**
@@ -58,6 +58,8 @@ describe('bench:sfu smoke run', () => {
     expect(first.forwarded_pps).toBeLessThan(150);
     expect(first.delivered).toBeGreaterThan(0.9);
     expect(first.loss).toBeLessThan(0.05);
+    // The lightweight listener found the speaker's timing markers in the packets' audio levels.
+    expect(first.marker_packets).toBeGreaterThan(0);
     expect(lines.some((l) => /^listeners\s+2 \(1 decoding\): forwarded/.test(l))).toBe(true);
     expect(lines.some((l) => /lightweight listeners in 1 parley-listener processes/.test(l))).toBe(true);
   }, 300_000);

@@ -49,6 +49,8 @@ export interface Window {
   fatalMessages: string[];
   /** Each probe's delays from a marker leaving the speaker to its onset being played out, ms. */
   delaysMsByProbe: Map<string, number[]>;
+  /** Delays from a marker leaving the speaker to its first packet reaching a lightweight listener's socket, ms. */
+  arrivalDelaysMs: number[];
 }
 
 /** Measures windows over the sfu (its Node process and its media workers) and the bench's clients. */
@@ -126,6 +128,11 @@ export class Measurement {
       }
       delaysMsByProbe.set(probe, delays);
     }
+    const arrivalDelaysMs: number[] = [];
+    for (const arrival of after.samples.flatMap((s) => s.arrivalsMs)) {
+      const sent = latestAtOrBefore(this.markerSends, arrival);
+      if (sent !== undefined && arrival - sent < PERIOD_MS) arrivalDelaysMs.push(arrival - sent);
+    }
     const received = delta('received');
     const workers = [...after.workers.keys()];
     const failures = after.samples.flatMap((s) => s.mediaFailures);
@@ -156,6 +163,7 @@ export class Measurement {
       fatal: after.samples.reduce((n, s) => n + s.fatal, 0),
       fatalMessages: [...new Set(after.samples.flatMap((s) => s.fatalMessages))].slice(0, 3),
       delaysMsByProbe,
+      arrivalDelaysMs,
     };
   }
 }

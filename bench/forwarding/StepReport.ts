@@ -5,7 +5,7 @@ export const MIN_DELIVERED = 0.98;
 export const MAX_ADDED_DELAY_MS = 50;
 
 /** What ended the ramp. */
-export type Limit = 'loss' | 'delay' | 'client-cpu' | 'machine-busy' | 'joins' | 'sfu-died' | 'budget' | 'steps' | 'error';
+export type Limit = 'loss' | 'delay' | 'probe-delay' | 'client-cpu' | 'machine-busy' | 'joins' | 'sfu-died' | 'budget' | 'steps' | 'error';
 
 export interface Step {
   target: number;
@@ -21,10 +21,16 @@ export interface Step {
   delivered: number;
   delayP50Ms: number;
   addedDelayP95Ms: number;
+  /** Marker packets at the lightweight listeners' sockets: p50, and p95 less the first step's p50. */
+  arrivalP50Ms: number;
+  arrivalAddedP95Ms: number;
   markersHeard: number;
   markersExpected: number;
   problems: { limit: Limit; text: string }[];
 }
+
+/** The baselines' key for the lightweight listeners' marker packets (probes are keyed by name). */
+const ARRIVALS = '*arrivals';
 
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
@@ -51,6 +57,7 @@ export function judge(
     if (baseline !== undefined) added.push(...delays.map((d) => d - baseline));
   }
   const delays = [...w.delaysMsByProbe.values()].flat();
+  if (!baselines.has(ARRIVALS) && w.arrivalDelaysMs.length > 0) baselines.set(ARRIVALS, percentile(w.arrivalDelaysMs, 50));
   const step: Step = {
     target: input.target,
     listeners: input.listeners,
@@ -64,6 +71,8 @@ export function judge(
     delivered: input.listeners > 0 && w.sent > 0 ? w.received / (w.sent * input.listeners) : Number.NaN,
     delayP50Ms: percentile(delays, 50),
     addedDelayP95Ms: percentile(added, 95),
+    arrivalP50Ms: percentile(w.arrivalDelaysMs, 50),
+    arrivalAddedP95Ms: percentile(w.arrivalDelaysMs, 95) - (baselines.get(ARRIVALS) ?? Number.NaN),
     markersHeard: delays.length,
     markersExpected: input.probes * Math.floor(w.seconds),
     problems: [],
@@ -78,12 +87,25 @@ export function judge(
   if (!(step.loss < MAX_LOSS)) problems.push({ limit: 'loss', text: `loss ${(step.loss * 100).toFixed(2)} %` });
   if (!(step.delivered >= MIN_DELIVERED)) problems.push({ limit: 'loss', text: `delivered ${(step.delivered * 100).toFixed(1)} %` });
   if (!(step.addedDelayP95Ms < MAX_ADDED_DELAY_MS)) problems.push({ limit: 'delay', text: `added delay p95 ${step.addedDelayP95Ms.toFixed(1)} ms` });
+  if (!(step.arrivalAddedP95Ms < MAX_ADDED_DELAY_MS) && w.arrivalDelaysMs.length > 0) {
+    problems.push({ limit: 'delay', text: `marker packets' added delay p95 ${step.arrivalAddedP95Ms.toFixed(1)} ms` });
+  }
   if (step.markersHeard < step.markersExpected / 2) {
     problems.push({ limit: 'delay', text: `only ${step.markersHeard} of ${step.markersExpected} markers heard` });
   }
   // Loss or delay on a full machine says more about what else ran than about the sfu: the bench's
   // own listeners (or their sockets overflowing), or other programs.
-  const quality = problems.some((p) => p.limit === 'loss' || p.limit === 'delay');
+  // The probes' playout delay grew while the marker packets reached the other listeners on time:
+  // their jitter buffers (or their processes) added it, not the forwarding.
+  const packetsOnTime = w.arrivalDelaysMs.length > 0 && step.arrivalAddedP95Ms < MAX_ADDED_DELAY_MS;
+  if (packetsOnTime && !(step.addedDelayP95Ms < MAX_ADDED_DELAY_MS)) {
+    const probeDelay = problems.find((p) => p.text.startsWith('added delay'));
+    if (probeDelay) {
+      probeDelay.limit = 'probe-delay';
+      probeDelay.text += ` at the probes, while marker packets reached the other listeners in p95 +${step.arrivalAddedP95Ms.toFixed(1)} ms`;
+    }
+  }
+  const quality = problems.some((p) => p.limit === 'loss' || p.limit === 'delay' || p.limit === 'probe-delay');
   const machineFull = w.machineCores >= 0.9 * input.cores;
   const others = w.machineCores - sfuCores - clientCores;
   if (quality && w.listenerSocketDrops > 0 && w.listenerSocketDrops >= 0.5 * w.lost) {
@@ -113,7 +135,8 @@ export function formatStep(step: Step, remeasured: boolean, cores: number): stri
     `(user ${f(w.workerUserCores)}, kernel ${f(w.workerSystemCores)}) | ${n0(step.packetsPerCpuS)} pkt/CPU-s | ` +
     `rss node ${f(w.sfuRssMb, 0)} + workers ${f(w.workersRssMb, 0)} MB\n` +
     `      loss ${f(step.loss * 100)} %, delivered ${f(step.delivered * 100, 1)} % | delay p50 ${f(step.delayP50Ms, 1)} ms, ` +
-    `added p95 ${f(step.addedDelayP95Ms, 1)} ms (${step.markersHeard}/${step.markersExpected} markers) | ` +
+    `added p95 ${f(step.addedDelayP95Ms, 1)} ms (${step.markersHeard}/${step.markersExpected} markers); marker packets reach ` +
+    `the other listeners in p50 ${f(step.arrivalP50Ms, 1)} ms, added p95 ${f(step.arrivalAddedP95Ms, 1)} ms (${w.arrivalDelaysMs.length}) | ` +
     `listeners' processes ${f(step.clientCores)} cores (parley-listener ${f(w.crowdProgramCores)}, their signaling ${f(w.crowdNodeCores)}, ` +
     `libwebrtc ${f(w.wrtcCores)}) | machine ${f(w.machineCores)} of ${cores} cores busy, ${f(others)} by other programs | ` +
     `drops: sfu sockets ${w.sfuSocketDrops}, listener sockets ${w.listenerSocketDrops} | joined in ${f(step.joinS, 1)} s | ${verdict}`

@@ -20,6 +20,8 @@ export interface Sample {
   /** Since the previous sample: when the speaker's markers left, and when each probe heard them. */
   markerSentMs: number[];
   onsetsMsByProbe: Record<string, number[]>;
+  /** Since the previous sample: kernel arrival times of marker packets at the lightweight listeners. */
+  arrivalsMs: number[];
   /** A program this process runs whose CPU counts with it (the crowd's parley-listener). */
   programPid?: number;
   /** Lightweight listeners only (cumulative, but `silent`: up yet without RTP since the last sample). */
@@ -53,6 +55,7 @@ export function emptySample(): Sample {
     sent: 0,
     markerSentMs: [],
     onsetsMsByProbe: {},
+    arrivalsMs: [],
     silent: 0,
     socketDrops: 0,
     srtpErrors: 0,

@@ -32,6 +32,7 @@ async function handle(command: ClientCommand): Promise<ClientReply> {
         peers: listeners.length,
         received: stats.packets,
         lost: stats.lost,
+        arrivalsMs: stats.onsetsMs,
         programPid: program.pid,
         silent: stats.silent,
         socketDrops: stats.socketDrops,

@@ -5,6 +5,9 @@ import { newConsumerSchema, type TransportInfo } from '@parley/protocol';
 import { RosterSkippingDecoder } from '../forwarding/RosterSkippingDecoder.js';
 import type { ListenerProgram } from './ListenerProgram.js';
 
+/** RFC 6464: the sender's audio level in every packet's header, which finds timing markers without decoding. */
+const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+
 export interface CrowdListenerOptions {
   url: string;
   room: string;
@@ -26,6 +29,9 @@ export class CrowdListener {
   fatal: string | undefined;
   consumers = 0;
   private readonly socket: ParleySocket;
+  private audioLevelId: number | undefined;
+  /** The listener program has been told about this listener (a consumer may come before that). */
+  private inProgram = false;
   private closed = false;
 
   private constructor(private readonly options: CrowdListenerOptions) {
@@ -38,8 +44,11 @@ export class CrowdListener {
     }) as ParleySocket;
     this.socket.on('fatal', ({ message }) => (this.fatal = message));
     this.socket.on('newConsumer', (consumer, ack) => {
-      if (!newConsumerSchema.safeParse(consumer).success) return ack({ ok: false, error: 'malformed consumer' });
+      const parsed = newConsumerSchema.safeParse(consumer);
+      if (!parsed.success) return ack({ ok: false, error: 'malformed consumer' });
       this.consumers += 1;
+      this.audioLevelId = parsed.data.rtpParameters.headerExtensions?.find((e) => e.uri === AUDIO_LEVEL_URI)?.id;
+      if (this.audioLevelId !== undefined && this.inProgram) options.program.setAudioLevelExtension(options.name, this.audioLevelId);
       ack({ ok: true });
     });
   }
@@ -80,7 +89,10 @@ export class CrowdListener {
       { transportId: recv.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: fingerprint }] } },
       timeoutMs,
     );
-    await program.add(target, timeoutMs);
+    const up = program.add(target, timeoutMs);
+    this.inProgram = true;
+    if (this.audioLevelId !== undefined) program.setAudioLevelExtension(name, this.audioLevelId);
+    await up;
   }
 
   close(): void {

@@ -45,6 +45,7 @@ type Event =
   | { type: 'up'; id: string; ms: number }
   | { type: 'failed'; id: string; reason: string }
   | ({ type: 'stats' } & ListenerProgramStats)
+  | { type: 'onsets'; ms: number[] }
   | { type: 'error'; message: string };
 
 const TOKEN = /^[A-Za-z0-9:._+/=-]{1,255}$/;
@@ -60,7 +61,9 @@ export const DEFAULT_SRTP_VERIFY_EVERY = 4;
 export class ListenerProgram {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly waiting = new Map<string, { resolve: (ms: number) => void; reject: (error: Error) => void }>();
-  private statsWaiters: ((stats: ListenerProgramStats) => void)[] = [];
+  private statsWaiters: ((stats: ListenerProgramStats & { onsetsMs: number[] }) => void)[] = [];
+  /** A stats line waiting for the onsets line that follows it. */
+  private pendingStats: ListenerProgramStats | undefined;
   private readonly failures = new Map<string, string>();
   private exited: string | undefined;
   private readonly ready: Promise<string>;
@@ -127,11 +130,17 @@ export class ListenerProgram {
     });
   }
 
+  /** Which header extension carries the audio level for this listener (from its consumer's parameters). */
+  setAudioLevelExtension(id: string, extensionId: number): void {
+    if (!this.exited && TOKEN.test(id) && Number.isInteger(extensionId)) this.child.stdin.write(`level ${id} ${extensionId}\n`);
+  }
+
   remove(id: string): void {
     if (!this.exited) this.child.stdin.write(`remove ${id}\n`);
   }
 
-  stats(): Promise<ListenerProgramStats> {
+  /** Cumulative counters, and the kernel arrival times (wall clock, ms) of marker onsets since the last call. */
+  stats(): Promise<ListenerProgramStats & { onsetsMs: number[] }> {
     if (this.exited) return Promise.reject(new Error(this.exited));
     return new Promise((resolve) => {
       this.statsWaiters.push(resolve);
@@ -162,7 +171,13 @@ export class ListenerProgram {
         return;
       case 'stats': {
         const { type: _type, ...stats } = event;
-        this.statsWaiters.shift()?.(stats);
+        this.pendingStats = stats;
+        return;
+      }
+      case 'onsets': {
+        const stats = this.pendingStats;
+        this.pendingStats = undefined;
+        if (stats) this.statsWaiters.shift()?.({ ...stats, onsetsMs: event.ms });
         return;
       }
       case 'error':

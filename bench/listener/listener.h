@@ -15,6 +15,9 @@
 
 enum listener_state { STATE_ICE, STATE_DTLS, STATE_UP, STATE_FAILED };
 
+/* Marker onsets kept per listener between two stats (one a second; stats come every few seconds). */
+#define MAX_ONSETS 64
+
 struct listener {
   char id[64];
   int fd;
@@ -56,9 +59,22 @@ struct listener {
   /* SRTP that came before this side had its keys (the server finished the handshake first). */
   uint64_t early_packets;
   uint64_t packets_at_last_stats;
+  /*
+   * Timing markers in the speaker's audio, found without decoding: the audio level each packet
+   * carries in its header (RFC 6464, the extension id the consumer was given; 0: unknown yet).
+   */
+  int audio_level_id;
+  int quiet_run;
+  /* Kernel arrival times (wall clock, ms) of marker onsets not reported yet. */
+  double onsets_ms[MAX_ONSETS];
+  int onset_count;
 };
 
 int64_t now_ms(void);
+
+/* rtp.c */
+/* Counts one SRTP or SRTCP datagram; authenticates and decrypts one RTP packet in `verify_every`. */
+void rtp_received(struct listener *l, uint8_t *buf, int len, double arrived_ms, uint64_t verify_every);
 
 /* stun.c */
 size_t stun_binding_request(uint8_t *out, size_t cap, const struct listener *l);

@@ -1,11 +1,13 @@
 /*
  * parley-listener: the bench's lightweight listeners. Commands come on stdin, one a line:
  *   add <id> <server-ip> <server-port> <server-ufrag> <server-password> <server-sha256-fingerprint>
+ *   level <id> <audio-level-extension-id>
  *   remove <id>
  *   stats
  * Events go to stdout as JSON lines: {"type":"ready","fingerprint":…} once (the certificate
  * fingerprint the signaling passes to the sfu), {"type":"up","id":…,"ms":…} when a listener's
- * SRTP is keyed, {"type":"failed","id":…,"reason":…}, and {"type":"stats",…} per stats command.
+ * SRTP is keyed, {"type":"failed","id":…,"reason":…}, and per stats command {"type":"stats",…}
+ * then {"type":"onsets","ms":[…]} (kernel arrival times of timing markers, see rtp.c).
  * It exits when stdin closes.
  *
  * Usage: parley-listener [verify-every]. Every RTP packet is counted from its header; one in
@@ -133,6 +135,8 @@ static void add_listener(char *args) {
   }
   int on = 1;
   setsockopt(l->fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
+  /* Arrival times from the kernel, unaffected by when this process gets to read. */
+  setsockopt(l->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   struct epoll_event event = {.events = EPOLLIN, .data.ptr = l};
   epoll_ctl(epoll_fd, EPOLL_CTL_ADD, l->fd, &event);
   send_check(l);
@@ -157,65 +161,26 @@ static void remove_listener(const char *id) {
   }
 }
 
-static void on_rtp(struct listener *l, uint8_t *buf, int len) {
-  if (!l->srtp_ready) {
-    l->early_packets++;
-    return;
-  }
-  int rtcp = buf[1] >= 192 && buf[1] <= 223;
-  if (rtcp) {
-    if (srtp_unprotect_rtcp(l->srtp, buf, &len) == srtp_err_status_ok) l->rtcp_packets++;
-    else l->srtp_errors++;
-    return;
-  }
-  /* The first packet always: libsrtp learns the stream's sequence numbers from it. */
-  if (l->packets % verify_every == 0) {
-    if (srtp_unprotect(l->srtp, buf, &len) != srtp_err_status_ok) {
-      l->srtp_errors++;
-      return;
-    }
-    l->verified++;
-  }
-  uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
-  uint32_t ssrc = (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 | buf[11];
-  if (!l->have_ssrc) {
-    l->have_ssrc = 1;
-    l->ssrc = ssrc;
-    l->base_seq = seq;
-    l->max_seq = seq;
-  } else if (ssrc != l->ssrc) {
-    l->other_ssrc_packets++;
-    return;
-  } else {
-    uint16_t ahead = (uint16_t)(seq - l->max_seq);
-    if (ahead == 0) {
-      l->duplicates++;
-      return;
-    }
-    if (ahead < 0x8000) {
-      if (seq < l->max_seq) l->cycles += 65536;
-      l->max_seq = seq;
-    } else {
-      l->late++;
-    }
-  }
-  l->packets++;
-  l->bytes += (uint64_t)len;
-}
-
 static void on_datagram(struct listener *l) {
   uint8_t buf[2048];
   union {
     struct cmsghdr align;
-    char space[CMSG_SPACE(sizeof(uint32_t))];
+    char space[CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(struct timespec))];
   } control;
   struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
   struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space, .msg_controllen = sizeof control.space};
   /* One datagram per readiness: epoll reports the socket again if more are waiting. */
   ssize_t n = recvmsg(l->fd, &message, 0);
   if (n <= 0) return;
+  double arrived_ms = 0;
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) memcpy(&l->socket_drops, CMSG_DATA(c), sizeof l->socket_drops);
+    if (c->cmsg_level != SOL_SOCKET) continue;
+    if (c->cmsg_type == SO_RXQ_OVFL) memcpy(&l->socket_drops, CMSG_DATA(c), sizeof l->socket_drops);
+    if (c->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      arrived_ms = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    }
   }
   if (l->state == STATE_FAILED) return;
   char error[300];
@@ -244,7 +209,7 @@ static void on_datagram(struct listener *l) {
       printf(",\"ms\":%lld}\n", (long long)(now_ms() - l->added_ms));
     }
   } else if (first >= 128 && first <= 191 && n >= 12) {
-    on_rtp(l, buf, (int)n);
+    rtp_received(l, buf, (int)n, arrived_ms, verify_every);
   }
 }
 
@@ -309,10 +274,32 @@ static void print_stats(void) {
          (unsigned long long)rtcp, (unsigned long long)srtp_errors, (unsigned long long)early,
          (unsigned long long)verified, (unsigned long long)socket_drops,
          usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6, usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6, usage.ru_maxrss);
+  /* The marker onsets heard since the previous stats, by every listener, on a line of their own. */
+  printf("{\"type\":\"onsets\",\"ms\":[");
+  int first = 1;
+  for (size_t i = 0; i < listener_count; i++) {
+    struct listener *l = listeners[i];
+    for (int k = 0; k < l->onset_count; k++) {
+      printf(first ? "%.3f" : ",%.3f", l->onsets_ms[k]);
+      first = 0;
+    }
+    l->onset_count = 0;
+  }
+  printf("]}\n");
+}
+
+static void set_audio_level_id(const char *args) {
+  char id[64];
+  int extension = 0;
+  if (sscanf(args, "%63s %d", id, &extension) != 2) return;
+  for (size_t i = 0; i < listener_count; i++) {
+    if (strcmp(listeners[i]->id, id) == 0) listeners[i]->audio_level_id = extension;
+  }
 }
 
 static void on_command(char *line) {
   if (strncmp(line, "add ", 4) == 0) add_listener(line + 4);
+  else if (strncmp(line, "level ", 6) == 0) set_audio_level_id(line + 6);
   else if (strncmp(line, "remove ", 7) == 0) remove_listener(line + 7);
   else if (strcmp(line, "stats") == 0) print_stats();
   else if (*line) printf("{\"type\":\"error\",\"message\":\"unknown command\"}\n");
