@@ -39,7 +39,7 @@
  *
  *   npm run bench:sfu
  *   BENCH_STEPS=1,10,… BENCH_BUDGET_S=600 BENCH_WINDOW_S=8 BENCH_SETTLE_S=5 BENCH_PROBES=8
- *   BENCH_CROWD_PROCESSES=2 BENCH_JOIN_CONCURRENCY=8 BENCH_SRTP_VERIFY_EVERY=4
+ *   BENCH_CROWD_PROCESSES=2 BENCH_JOIN_CONCURRENCY=8 BENCH_SRTP_VERIFY_EVERY=16
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { availableParallelism, setPriority } from 'node:os';
