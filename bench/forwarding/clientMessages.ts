@@ -5,6 +5,8 @@ export type ClientCommand =
   | { id: number; type: 'publish'; url: string; room: string }
   /** libwebrtc process: listeners that decode and time the markers. */
   | { id: number; type: 'addProbes'; url: string; room: string; count: number; namePrefix: string }
+  /** libwebrtc process: every probe leaves and joins again under its name, with a fresh jitter buffer. */
+  | { id: number; type: 'replaceProbes'; url: string; room: string }
   /** Crowd process: lightweight listeners (parley-listener), `concurrency` joins at a time. */
   | { id: number; type: 'addListeners'; url: string; room: string; count: number; namePrefix: string; concurrency: number }
   | { id: number; type: 'sample' }

@@ -65,6 +65,17 @@ async function handle(command: ClientCommand): Promise<ClientReply> {
       );
       return { id: command.id, type: 'added', ...result };
     }
+    case 'replaceProbes': {
+      const names = probes.map((p) => p.name);
+      for (const probe of probes.splice(0)) await closeProbe(probe);
+      const result = await joinMany(
+        names.length,
+        2,
+        (index) => joinProbe(command.url, command.room, names[index]!),
+        (probe) => probes.push(probe),
+      );
+      return { id: command.id, type: 'added', ...result };
+    }
     case 'addListeners':
       return { id: command.id, type: 'error', message: 'lightweight listeners live in a crowd process' };
     case 'sample':
@@ -99,6 +110,11 @@ async function joinProbe(url: string, room: string, name: string): Promise<Probe
   await participant.startListening();
   await participant.waitForRoom(() => probe.detectors.length > 0, 'the speaker’s audio', 30_000);
   return probe;
+}
+
+async function closeProbe(probe: Probe): Promise<void> {
+  for (const sink of probe.sinks) sink.stop();
+  await probe.participant.close();
 }
 
 interface RtpStat {
@@ -138,10 +154,7 @@ async function sample(): Promise<Sample> {
 
 async function stop(): Promise<void> {
   stopped = true;
-  for (const probe of probes.splice(0)) {
-    for (const sink of probe.sinks) sink.stop();
-    await probe.participant.close();
-  }
+  for (const probe of probes.splice(0)) await closeProbe(probe);
   await speaker?.close();
   speaker = undefined;
 }

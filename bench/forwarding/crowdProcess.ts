@@ -53,6 +53,7 @@ async function handle(command: ClientCommand): Promise<ClientReply> {
       return { id: command.id, type: 'ok' };
     case 'publish':
     case 'addProbes':
+    case 'replaceProbes':
       return { id: command.id, type: 'error', message: 'a crowd process holds lightweight listeners only' };
   }
 }
