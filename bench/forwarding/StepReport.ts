@@ -44,7 +44,17 @@ export function percentile(values: number[], p: number): number {
  * of ms in playout phase and jitter-buffer target, which is not forwarding.
  */
 export function judge(
-  input: { target: number; listeners: number; probes: number; joinS: number; joinErrors: string[]; window: Window; cores: number },
+  input: {
+    target: number;
+    listeners: number;
+    probes: number;
+    joinS: number;
+    joinErrors: string[];
+    window: Window;
+    cores: number;
+    /** Whether the probes' playout delay may fail a step, or is only reported. */
+    judgeProbeDelay: boolean;
+  },
   baselines: Map<string, number>,
 ): Step {
   const w = input.window;
@@ -86,7 +96,9 @@ export function judge(
   if (w.srtpErrors > 0) problems.push({ limit: 'loss', text: `${w.srtpErrors} packets failed SRTP authentication` });
   if (!(step.loss < MAX_LOSS)) problems.push({ limit: 'loss', text: `loss ${(step.loss * 100).toFixed(2)} %` });
   if (!(step.delivered >= MIN_DELIVERED)) problems.push({ limit: 'loss', text: `delivered ${(step.delivered * 100).toFixed(1)} %` });
-  if (!(step.addedDelayP95Ms < MAX_ADDED_DELAY_MS)) problems.push({ limit: 'delay', text: `added delay p95 ${step.addedDelayP95Ms.toFixed(1)} ms` });
+  if (input.judgeProbeDelay && !(step.addedDelayP95Ms < MAX_ADDED_DELAY_MS)) {
+    problems.push({ limit: 'delay', text: `added delay p95 ${step.addedDelayP95Ms.toFixed(1)} ms` });
+  }
   if (!(step.arrivalAddedP95Ms < MAX_ADDED_DELAY_MS) && w.arrivalDelaysMs.length > 0) {
     problems.push({ limit: 'delay', text: `marker packets' added delay p95 ${step.arrivalAddedP95Ms.toFixed(1)} ms` });
   }
