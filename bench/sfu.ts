@@ -26,9 +26,13 @@
  *    what forwarding added, with no client's playout in it;
  *  - the CPU of the listeners' processes, the machine's busy cores, and datagrams dropped at full
  *    socket buffers (the sfu's, the listeners'), to tell the sfu's limit from the test's own.
- * A step passes with loss < 1 %, delivered ≥ 98 % and both added delays' p95 < 50 ms. A step that
- * fails is measured once more, by probes that join afresh, before the ramp stops: one noisy window
- * on a shared machine is not a limit, and jitter buffers it grew would stay grown for a while.
+ * A step passes with loss < 1 %, delivered ≥ 98 % and the marker packets' added delay p95 < 50 ms.
+ * The probes' playout delay is printed beside it, and fails a step only with BENCH_PROBE_DELAY=judge:
+ * on this project's shared 2-core machine it swung between 59 and 672 ms (p50) at 10–23 listeners
+ * while the same markers' packets reached the listeners in 11 ms, so it measured the probes' own
+ * jitter buffers and timers more than the forwarding. A step that fails is measured once more, by
+ * probes that join afresh, before the ramp stops: one noisy window on a shared machine is not a
+ * limit, and jitter buffers it grew would stay grown for a while.
  *
  * Last line, JSON: forwarded_pps_per_core (at the largest passing step), max_listeners,
  * mem_per_participant_mb (RSS growth of the sfu and its workers per listener, first to largest
@@ -39,7 +43,7 @@
  *
  *   npm run bench:sfu
  *   BENCH_STEPS=1,10,… BENCH_BUDGET_S=600 BENCH_WINDOW_S=8 BENCH_SETTLE_S=5 BENCH_PROBES=8
- *   BENCH_CROWD_PROCESSES=2 BENCH_JOIN_CONCURRENCY=8 BENCH_SRTP_VERIFY_EVERY=16 BENCH_PROBE_DELAY=judge|report
+ *   BENCH_CROWD_PROCESSES=2 BENCH_JOIN_CONCURRENCY=8 BENCH_SRTP_VERIFY_EVERY=16 BENCH_PROBE_DELAY=report|judge
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { availableParallelism, setPriority } from 'node:os';
@@ -66,12 +70,8 @@ const CROWD_PROCESSES = Math.max(1, Number(process.env.BENCH_CROWD_PROCESSES ?? 
 const JOIN_CONCURRENCY = Math.max(1, Number(process.env.BENCH_JOIN_CONCURRENCY ?? 8));
 /** One packet in this many is authenticated and decrypted by the lightweight listeners; all are counted. */
 const SRTP_VERIFY_EVERY = Math.max(1, Number(process.env.BENCH_SRTP_VERIFY_EVERY ?? DEFAULT_SRTP_VERIFY_EVERY));
-/**
- * BENCH_PROBE_DELAY=report: the probes' playout delay is printed but fails no step, and only the
- * marker packets' delay at the lightweight listeners counts. On a machine other programs keep busy,
- * the probes' jitter buffers grow while the packets still arrive on time.
- */
-const JUDGE_PROBE_DELAY = process.env.BENCH_PROBE_DELAY !== 'report';
+/** BENCH_PROBE_DELAY=judge: the probes' playout delay may fail a step too (see above). */
+const JUDGE_PROBE_DELAY = process.env.BENCH_PROBE_DELAY === 'judge';
 const CORES = availableParallelism();
 /**
  * The speaker and the probes stand in for clients' real-time audio threads (a browser raises
@@ -169,7 +169,7 @@ try {
     `speaker alone: sfu node ${alone.sfuNodeCores.toFixed(2)} cores (captioning the speaker), ${alone.workerCount} workers ` +
       `${alone.workerCores.toFixed(2)} cores, rss ${(alone.sfuRssMb + alone.workersRssMb).toFixed(0)} MB; machine ${alone.machineCores.toFixed(2)} ` +
       `of ${CORES} cores busy; ${CROWD_PROCESSES} crowd processes, lightweight listeners verify 1 packet in ${SRTP_VERIFY_EVERY}` +
-      (JUDGE_PROBE_DELAY ? '' : "; the probes' playout delay is reported, not judged (BENCH_PROBE_DELAY=report)"),
+      (JUDGE_PROBE_DELAY ? "; the probes' playout delay is judged too (BENCH_PROBE_DELAY=judge)" : ''),
   );
 
   const baselines = new Map<string, number>();
@@ -266,6 +266,7 @@ console.log(
     max_listeners: passed.at(-1)?.listeners ?? 0,
     mem_per_participant_mb: first && largest && largest.listeners > first.listeners ? Number(((rss(largest) - rss(first)) / (largest.listeners - first.listeners)).toFixed(3)) : null,
     limit,
+    probe_delay: JUDGE_PROBE_DELAY ? 'judged' : 'reported',
     steps: steps.map((s) => ({
       listeners: s.listeners,
       probes: s.probes,
