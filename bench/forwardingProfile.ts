@@ -18,6 +18,7 @@ import { freePort, portOpen, waitFor } from '../scripts/lib/freePort.js';
 import { redisServerArgs, startSfuProcess } from '../scripts/lib/services.js';
 import { BenchClient } from './forwarding/BenchClient.js';
 import { Measurement, type Window } from './forwarding/Measurement.js';
+import { crowdSfuEnv } from './forwarding/sfuEnv.js';
 
 const listenerCount = Number(process.argv[2] ?? 300);
 const seconds = Number(process.argv[3] ?? 15);
@@ -31,7 +32,7 @@ const redis = new ChildProcess({ name: 'redis', command: 'redis-server', args: r
 await waitFor('redis', () => portOpen(redisPort), 15_000, () => redis.deathReason);
 const { sfu, url } = await startSfuProcess({
   redisUrl: `redis://127.0.0.1:${redisPort}`,
-  env: { MEDIASOUP_WORKERS: '1', MEDIA_CONSUMERS_PER_WORKER: String(listenerCount + 10), MAX_PARTICIPANTS_PER_ROOM: String(listenerCount + 10) },
+  env: { ...crowdSfuEnv(listenerCount + 10), MEDIASOUP_WORKERS: '1', MEDIA_CONSUMERS_PER_WORKER: String(listenerCount + 10) },
   logFile: join(outDir, 'sfu.log'),
 });
 const speaker = new BenchClient('speaker', 'wrtc', join(outDir, 'speaker.log'));

@@ -54,6 +54,7 @@ import { redisServerArgs, startSfuProcess } from '../scripts/lib/services.js';
 import { BenchClient } from './forwarding/BenchClient.js';
 import { DEFAULT_SRTP_VERIFY_EVERY } from './listener/ListenerProgram.js';
 import { Measurement } from './forwarding/Measurement.js';
+import { crowdSfuEnv } from './forwarding/sfuEnv.js';
 import { formatStep, judge, type Limit, type Step } from './forwarding/StepReport.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -142,13 +143,7 @@ try {
   await waitFor('redis', () => portOpen(redisPort), 15_000, () => redis.deathReason);
   const { sfu, url } = await startSfuProcess({
     redisUrl: `redis://127.0.0.1:${redisPort}`,
-    // Every listener connects from this machine's one address: lift the per-address limits.
-    env: {
-      MAX_PARTICIPANTS_PER_ROOM: String(Math.max(...STEPS) + PROBES + 10),
-      MAX_CONNECTIONS_PER_IP: '100000',
-      CONNECT_BURST_PER_IP: '100000',
-      JOIN_BURST: '100000',
-    },
+    env: crowdSfuEnv(Math.max(...STEPS) + PROBES + 10),
     logFile: `${LOG_DIR}/sfu.log`,
   });
   services.push(sfu);
