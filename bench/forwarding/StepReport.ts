@@ -1,3 +1,4 @@
+import { percentile, sortedCopy } from '../lib/percentile.js';
 import type { Window } from './Measurement.js';
 
 export const MAX_LOSS = 0.01;
@@ -32,10 +33,9 @@ export interface Step {
 /** The baselines' key for the lightweight listeners' marker packets (probes are keyed by name). */
 const ARRIVALS = '*arrivals';
 
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+/** The p-th percentile (nearest rank) of unsorted values; NaN for none. */
+function percentileOf(values: readonly number[], p: number): number {
+  return percentile(sortedCopy(values), p);
 }
 
 /**
@@ -62,12 +62,12 @@ export function judge(
   const clientCores = w.wrtcCores + w.crowdNodeCores + w.crowdProgramCores;
   const added: number[] = [];
   for (const [probe, delays] of w.delaysMsByProbe) {
-    if (!baselines.has(probe) && delays.length > 0) baselines.set(probe, percentile(delays, 50));
+    if (!baselines.has(probe) && delays.length > 0) baselines.set(probe, percentileOf(delays, 50));
     const baseline = baselines.get(probe);
     if (baseline !== undefined) added.push(...delays.map((d) => d - baseline));
   }
   const delays = [...w.delaysMsByProbe.values()].flat();
-  if (!baselines.has(ARRIVALS) && w.arrivalDelaysMs.length > 0) baselines.set(ARRIVALS, percentile(w.arrivalDelaysMs, 50));
+  if (!baselines.has(ARRIVALS) && w.arrivalDelaysMs.length > 0) baselines.set(ARRIVALS, percentileOf(w.arrivalDelaysMs, 50));
   const step: Step = {
     target: input.target,
     listeners: input.listeners,
@@ -79,10 +79,10 @@ export function judge(
     packetsPerCpuS: sfuCores > 0 ? w.forwardedPps / sfuCores : Number.NaN,
     loss: w.received + w.lost > 0 ? w.lost / (w.received + w.lost) : 0,
     delivered: input.listeners > 0 && w.sent > 0 ? w.received / (w.sent * input.listeners) : Number.NaN,
-    delayP50Ms: percentile(delays, 50),
-    addedDelayP95Ms: percentile(added, 95),
-    arrivalP50Ms: percentile(w.arrivalDelaysMs, 50),
-    arrivalAddedP95Ms: percentile(w.arrivalDelaysMs, 95) - (baselines.get(ARRIVALS) ?? Number.NaN),
+    delayP50Ms: percentileOf(delays, 50),
+    addedDelayP95Ms: percentileOf(added, 95),
+    arrivalP50Ms: percentileOf(w.arrivalDelaysMs, 50),
+    arrivalAddedP95Ms: percentileOf(w.arrivalDelaysMs, 95) - (baselines.get(ARRIVALS) ?? Number.NaN),
     markersHeard: delays.length,
     markersExpected: input.probes * Math.floor(w.seconds),
     problems: [],
