@@ -56,8 +56,9 @@ export class LoopbackRedirect {
     if (this.settled) return Promise.reject(new SignInError('cancelled', 'Sign-in was stopped.'));
     return new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const minutes = timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)} minutes` : `${Math.round(timeoutMs / 1000)} seconds`;
-        this.finish(new SignInError('timeout', `The browser did not come back from sign-in within ${minutes}; sign in again.`));
+        const seconds = Math.ceil(timeoutMs / 1000);
+        const span = seconds >= 120 ? `${Math.round(seconds / 60)} minutes` : `${seconds} second${seconds === 1 ? '' : 's'}`;
+        this.finish(new SignInError('timeout', `The browser did not come back from sign-in within ${span}; sign in again.`));
       }, timeoutMs);
       const onAbort = () => this.finish(new SignInError('cancelled', 'This sign-in was replaced by a newer one.'));
       signal?.addEventListener('abort', onAbort, { once: true });
