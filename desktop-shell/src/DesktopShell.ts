@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AccountController } from './auth/AccountController.js';
@@ -98,6 +99,7 @@ export class DesktopShell implements BridgeTarget {
 
     await app.whenReady();
     const dataDir = app.getPath('userData');
+    mkdirSync(dataDir, { recursive: true });
     const { modules } = this.options;
     this.settings = new SettingsStore(dataDir);
     this.session = modules.session.fromPartition(SESSION_PARTITION);

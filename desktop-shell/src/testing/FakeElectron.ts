@@ -158,7 +158,18 @@ export class FakeSession implements SessionLike {
     return response;
   }
 
-  /** A request the page makes (fetch, XHR, navigation): runs webRequest listeners whose pattern matches. */
+  /** A request the page itself makes (its fetch, a navigation): always with the session's cookies, always storing new ones. */
+  async pageFetch(input: string, init: RequestInit = {}): Promise<Response> {
+    const request = await this.beforeRequest(input, init.method ?? 'GET');
+    if (request.cancel) throw new TypeError('net::ERR_BLOCKED_BY_CLIENT');
+    const headers = new Headers(init.headers);
+    if (this.cookies.header(input)) headers.set('cookie', this.cookies.header(input));
+    const response = await fetch(input, { ...init, headers });
+    this.cookies.storeFrom(input, response);
+    return response;
+  }
+
+  /** Runs the webRequest listeners whose pattern matches a request. */
   async beforeRequest(url: string, method: string): Promise<{ cancel?: boolean }> {
     let outcome: { cancel?: boolean } = {};
     for (const { urls, listener } of this.requestListeners) {
@@ -225,7 +236,7 @@ export class FakeWebContents extends EventEmitter implements WebContentsLike {
     this.history.push(url);
     if (!this.fetchPages || !/^https?:/.test(url)) return;
     // Chromium rejects loadURL when the page cannot be fetched (ERR_CONNECTION_REFUSED and the like).
-    const response = await this.session.fetch(url, { credentials: 'include' });
+    const response = await this.session.pageFetch(url);
     this.lastBody = await response.text();
   }
 
