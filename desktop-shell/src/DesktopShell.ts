@@ -89,7 +89,9 @@ export class DesktopShell implements BridgeTarget {
     app.on('open-url', (event, url) => {
       event.preventDefault();
       const link = parseDeepLink(url);
-      if (link) void this.openLink(link);
+      if (!link) return;
+      this.shellWindow?.focus();
+      void this.openLink(link);
     });
     app.on('web-contents-created', (_event, contents) => this.guard.attach(contents));
     app.on('window-all-closed', () => app.quit());
@@ -204,7 +206,6 @@ export class DesktopShell implements BridgeTarget {
   }
 
   async openLink(link: JoinLink): Promise<void> {
-    this.shellWindow?.focus();
     const server = this.serverOrigin;
     if (!server) {
       this.pendingLink = link;
