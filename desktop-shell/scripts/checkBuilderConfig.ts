@@ -58,5 +58,5 @@ export async function checkBuilderConfig(projectDir = PROJECT_DIR): Promise<Buil
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const check = await checkBuilderConfig();
-  console.log(`electron-builder configuration valid: ${check.installerName} (${check.appId}, published by ${check.publisher}, Electron ${check.electronVersion})`);
+  process.stdout.write(`electron-builder configuration valid: ${check.installerName} (${check.appId}, published by ${check.publisher}, Electron ${check.electronVersion})\n`);
 }

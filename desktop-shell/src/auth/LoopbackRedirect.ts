@@ -27,21 +27,22 @@ export class LoopbackRedirect {
   /** The outcome, when the callback came before anyone waited for it. */
   private early: string | SignInError | undefined;
 
-  private constructor(
-    private readonly server: Server,
-    readonly port: number,
-    private readonly expectedState: string,
-  ) {}
+  private readonly server: Server;
+  /** The port the OS picked; 0 until listening. */
+  port = 0;
+
+  private constructor(private readonly expectedState: string) {
+    this.server = createServer((req, res) => this.onRequest(req, res));
+  }
 
   /** Listens for the callback of the attempt that sent `state`. */
   static async open(state: string): Promise<LoopbackRedirect> {
-    let redirect: LoopbackRedirect | undefined;
-    const server = createServer((req, res) => redirect?.onRequest(req, res));
+    const redirect = new LoopbackRedirect(state);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      redirect.server.once('error', reject);
+      redirect.server.listen(0, '127.0.0.1', () => resolve());
     });
-    redirect = new LoopbackRedirect(server, (server.address() as AddressInfo).port, state);
+    redirect.port = (redirect.server.address() as AddressInfo).port;
     return redirect;
   }
 

@@ -14,6 +14,6 @@ const loadURL = FakeWebContents.prototype.loadURL;
 FakeWebContents.prototype.loadURL = async function (url: string) {
   await loadURL.call(this, url);
   const window = FakeBrowserWindow.created.at(-1)!;
-  console.log(JSON.stringify({ loaded: url, webPreferences: window.options.webPreferences, icon: window.options.icon, channels: [...fake.ipcMain.handlers.keys()], protocols: fake.app.protocolClients }));
-  process.exit(0);
+  const report = { loaded: url, webPreferences: window.options.webPreferences, icon: window.options.icon, channels: [...fake.ipcMain.handlers.keys()], protocols: fake.app.protocolClients };
+  process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0));
 };
