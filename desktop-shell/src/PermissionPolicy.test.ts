@@ -5,9 +5,10 @@ import { FakeSession } from './testing/FakeElectron.js';
 const SERVER = 'https://parley.example.org';
 
 describe('permissions (Electron’s APIs injected: the Electron binary cannot run here)', () => {
-  function session(server: string | undefined = SERVER): FakeSession {
+  /** `null`: no server chosen yet. */
+  function session(server: string | null = SERVER): FakeSession {
     const s = new FakeSession();
-    new PermissionPolicy(() => server).install(s);
+    new PermissionPolicy(() => server ?? undefined).install(s);
     return s;
   }
 
@@ -21,7 +22,7 @@ describe('permissions (Electron’s APIs injected: the Electron binary cannot ru
       expect(await s.requestPermission('media', url, ['audio']), url).toBe(false);
     }
     expect(await s.requestPermission('media', `${SERVER}/`, ['audio'], false)).toBe(false);
-    expect(await session(undefined).requestPermission('media', `${SERVER}/`, ['audio'])).toBe(false);
+    expect(await session(null).requestPermission('media', `${SERVER}/`, ['audio'])).toBe(false);
   });
 
   it('refuses the camera and screen capture even to the server', async () => {
