@@ -53,8 +53,6 @@ export class DesktopShell implements BridgeTarget {
   private session: SessionLike | undefined;
   private shellWindow: ShellWindow | undefined;
   private pendingLink: JoinLink | undefined;
-  /** Settles when start() has shown the first page. */
-  ready: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: DesktopShellOptions) {
     this.log = options.log ?? consoleLog;
@@ -134,8 +132,7 @@ export class DesktopShell implements BridgeTarget {
       guard: this.guard,
     });
     this.shellWindow.window.on('closed', () => (this.shellWindow = undefined));
-    this.ready = this.showStart(deepLinkFromArgv(this.options.argv));
-    await this.ready;
+    await this.showStart(deepLinkFromArgv(this.options.argv));
     void new AutoUpdate(this.options.config, modules.loadAutoUpdater, this.log).start(app.isPackaged).catch((error: Error) => this.log.warn(`Updates could not start: ${error.message}`));
     return true;
   }
