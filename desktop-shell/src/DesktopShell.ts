@@ -47,7 +47,6 @@ export class DesktopShell implements BridgeTarget {
   private readonly navigation: NavigationPolicy;
   private readonly guard: NavigationGuard;
   private readonly permissions: PermissionPolicy;
-  private readonly firstRunUrl: string;
   private settings: SettingsStore | undefined;
   private account: AccountController | undefined;
   private session: SessionLike | undefined;
@@ -56,9 +55,8 @@ export class DesktopShell implements BridgeTarget {
 
   constructor(private readonly options: DesktopShellOptions) {
     this.log = options.log ?? consoleLog;
-    this.firstRunUrl = pathToFileURL(options.paths.firstRunPage).href;
     const server = () => this.serverOrigin;
-    this.navigation = new NavigationPolicy(server, [this.firstRunUrl]);
+    this.navigation = new NavigationPolicy(server, [pathToFileURL(options.paths.firstRunPage).href]);
     this.permissions = new PermissionPolicy(server);
     this.guard = new NavigationGuard(this.navigation, {
       signIn: () => void this.signInFromWindow(),
@@ -180,7 +178,7 @@ export class DesktopShell implements BridgeTarget {
   }
 
   isFirstRunPage(url: string): boolean {
-    return url.split(/[?#]/)[0] === this.firstRunUrl;
+    return this.navigation.isAppPage(url);
   }
 
   isServerPage(url: string): boolean {

@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NavigationGuard } from './NavigationGuard.js';
-import { NavigationPolicy } from './NavigationPolicy.js';
+import { NavigationPolicy, appPageKey } from './NavigationPolicy.js';
 import { FakeSession, FakeWebContents } from './testing/FakeElectron.js';
 
 const SERVER = 'https://parley.example.org';
@@ -40,6 +40,18 @@ describe('navigation allowlist', () => {
     ]) {
       expect(policy.decide(url), url).toEqual({ kind: 'deny' });
     }
+  });
+
+  it('knows the app’s own page however its file: URL is spelt, and nothing else', () => {
+    const windows = new NavigationPolicy(() => SERVER, ['file:///C:/Users/Ana%20Mar%C3%ADa/AppData/Local/Programs/Parley/resources/app.asar/dist/static/first-run.html']);
+    expect(appPageKey('file:///c:/users/ana mar\u00eda/appdata/local/programs/parley/resources/app.asar/dist/static/first-run.html?error=x', true)).toBe(
+      appPageKey('file:///C:/Users/Ana%20Mar%C3%ADa/AppData/Local/Programs/Parley/resources/app.asar/dist/static/first-run.html', true),
+    );
+    expect(windows.isAppPage('file:///C:/Users/Ana%20Mar%C3%ADa/AppData/Local/Programs/Parley/resources/app.asar/dist/static/first-run.html#top')).toBe(true);
+    expect(windows.isAppPage('file:///C:/Users/Ana%20Mar%C3%ADa/AppData/Local/Programs/Parley/resources/app.asar/dist/static/other.html')).toBe(false);
+    expect(windows.isAppPage('file://evil.example/C:/Users/Ana%20Mar%C3%ADa/AppData/Local/Programs/Parley/resources/app.asar/dist/static/first-run.html')).toBe(false);
+    expect(windows.isAppPage('file:///C:/x/%E0%A4%A.html')).toBe(false);
+    expect(windows.isAppPage(`${SERVER}/first-run.html`)).toBe(false);
   });
 
   it('routes parley:// links clicked in the window, and refuses hostile ones', () => {

@@ -14,16 +14,48 @@ export type NavigationDecision =
 const EXTERNAL_SCHEMES = new Set(['https:', 'http:', 'mailto:']);
 
 /**
+ * One key per local page, however its file: URL is spelt (percent-escapes, a drive letter's case on
+ * Windows), without query or fragment; undefined for anything else.
+ */
+export function appPageKey(rawUrl: string, caseInsensitive = process.platform === 'win32'): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'file:') return undefined;
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    return undefined;
+  }
+  const key = `${url.host}${path}`;
+  return caseInsensitive ? key.toLowerCase() : key;
+}
+
+/**
  * Decides where a navigation may go. The window is for one origin, the server the user chose, so a
  * page there cannot lead it anywhere else (a phishing page in the app's frame, or another origin
  * inheriting the microphone permission).
  */
 export class NavigationPolicy {
+  private readonly appPages: Set<string>;
+
   constructor(
     private readonly serverOrigin: () => string | undefined,
     /** file: URL of the app's own pages (the first-run screen). */
-    private readonly appPageUrls: readonly string[],
-  ) {}
+    appPageUrls: readonly string[],
+  ) {
+    this.appPages = new Set(appPageUrls.map((u) => appPageKey(u)).filter((k) => k !== undefined));
+  }
+
+  /** Whether a URL is one of the app's own pages. */
+  isAppPage(rawUrl: string): boolean {
+    const key = appPageKey(rawUrl);
+    return key !== undefined && this.appPages.has(key);
+  }
 
   decide(rawUrl: string): NavigationDecision {
     let url: URL;
@@ -39,10 +71,7 @@ export class NavigationPolicy {
       if (url.pathname.startsWith('/auth/') && !url.pathname.startsWith('/auth/signout')) return { kind: 'sign-in' };
       return { kind: 'allow' };
     }
-    if (url.protocol === 'file:') {
-      const page = `${url.protocol}//${url.host}${url.pathname}`;
-      return this.appPageUrls.includes(page) ? { kind: 'allow' } : { kind: 'deny' };
-    }
+    if (url.protocol === 'file:') return this.isAppPage(rawUrl) ? { kind: 'allow' } : { kind: 'deny' };
     if (url.protocol === 'parley:') {
       const link = parseDeepLink(rawUrl);
       return link ? { kind: 'deep-link', link } : { kind: 'deny' };
