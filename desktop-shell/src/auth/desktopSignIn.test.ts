@@ -61,7 +61,7 @@ describe('desktop sign-in end to end: real Parley server, real OpenID provider, 
     await provider.start([url]);
     const config = loadSfuConfig({
       ...provider.parleyEnv(),
-      REDIS_URL: `${inject('redisUrl')}/41`,
+      REDIS_URL: `${inject('redisUrl')}/44`,
       RTC_LISTEN_IP: '127.0.0.1',
       MEDIASOUP_WORKERS: '1',
       DATABASE_URL: `sqlite:${join(dir, 'parley.db')}`,
