@@ -19,6 +19,8 @@ export interface UtteranceChunk {
   final: boolean;
   /** The speaker just paused: this chunk completes the phrase so far. */
   pause: boolean;
+  /** Final chunk only: the phrase ended at the last pause (no speech since). */
+  endsAtPause?: boolean;
   pcm: Buffer;
   endAtMs: number;
 }
@@ -82,7 +84,14 @@ export class UtterancePublisher {
     this.writes.push({
       bytes: chunk.pcm.length,
       build: (multi) => {
-        audio.addTo(multi, { seq: chunk.seq, final: chunk.final, pause: chunk.pause, endAtMs: chunk.endAtMs, pcm: chunk.pcm });
+        audio.addTo(multi, {
+          seq: chunk.seq,
+          final: chunk.final,
+          pause: chunk.pause,
+          endsAtPause: chunk.endsAtPause ?? false,
+          endAtMs: chunk.endAtMs,
+          pcm: chunk.pcm,
+        });
         multi.expire(audio.key, UTTERANCE_TTL_SECONDS);
         if (assignment) STREAMS.sttAssign.addTo(multi, assignment);
       },
