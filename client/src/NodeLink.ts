@@ -14,10 +14,17 @@ export interface NodeLinkEvents {
   connect: [];
   disconnect: [reason: string];
   connect_error: [error: Error];
+  /** The node the client was sent to was lost (or could not be reached): the link goes back to the first address. */
+  nodeLost: [url: string];
 }
 
-/** Pause before going back to the first address after a node was lost, growing with each loss in a row. */
-const RETURN_DELAYS_MS = [0, 500, 1_000, 2_000];
+/**
+ * Pause before going back to the first address after a node was lost, growing with each loss in a
+ * row. A dead node is still named as its rooms' node until its presence in Redis lapses
+ * (NODE_TTL_SECONDS), so its clients may be sent there a few times before another node takes the
+ * room: a retry every second at most keeps the move short.
+ */
+const RETURN_DELAYS_MS = [0, 300, 600, 1_000];
 
 /**
  * The socket to the Parley node that serves this client's room. It starts at the address the
@@ -110,9 +117,13 @@ export class NodeLink extends Emitter<NodeLinkEvents> {
   }
 
   private returnHome(): void {
-    if (this.closed) return;
+    if (this.closed || !this.away) return;
+    const lostUrl = this.away.url;
     this.dropAway();
-    const delayMs = RETURN_DELAYS_MS[Math.min(this.lossesInARow, RETURN_DELAYS_MS.length - 1)]!;
+    this.emit('nodeLost', lostUrl);
+    // Up to a fifth more, at random: the clients of a lost node do not all come back in step.
+    const baseMs = RETURN_DELAYS_MS[Math.min(this.lossesInARow, RETURN_DELAYS_MS.length - 1)]!;
+    const delayMs = Math.round(baseMs * (1 + Math.random() / 5));
     this.lossesInARow += 1;
     clearTimeout(this.returnTimer);
     this.returnTimer = setTimeout(() => {

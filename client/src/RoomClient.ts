@@ -83,7 +83,10 @@ interface MediaSetup {
 const FAILED_MEDIA_MESSAGE =
   'The audio connection to the server failed. The network may be blocking it: try again, try another network, or ask whoever runs this Parley server to set up a TURN relay.';
 const MEDIA_WAIT_MS = 10_000;
-/** Nodes a join may be sent on to before it gives up (the nodes disagree on where the room lives). */
+/**
+ * Nodes a join may be sent on to in a row before it gives up (the live nodes disagree on where the
+ * room lives). A move to a node that turns out lost does not count: the way back is paced by NodeLink.
+ */
 const MAX_MOVES = 3;
 
 /**
@@ -120,6 +123,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     this.link.on('connect', () => void this.join());
     this.link.on('disconnect', (reason) => this.onDisconnect(reason));
     this.link.on('connect_error', (error) => this.onConnectError(error));
+    this.link.on('nodeLost', () => (this.moves = 0));
   }
 
   /** The socket to the node serving the room now (it changes when the client is sent to another node). */
@@ -250,7 +254,8 @@ export class RoomClient extends Emitter<RoomClientEvents> {
       const answer = await this.signaling.request('join', this.options.join, this.options.joinTimeoutMs ?? 10_000);
       if ('moveTo' in answer) {
         if (epoch !== this.epoch || this.closed) return;
-        const move = joinMoveSchema.safeParse(answer);
+        // The ack carries `ok` too: only the address is checked (and followed).
+        const move = joinMoveSchema.safeParse({ moveTo: answer.moveTo });
         if (!move.success || ++this.moves > MAX_MOVES) {
           this.moves = 0;
           this.emit('connection', 'failed', 'The servers could not agree where this room lives; try again in a moment.', true);
