@@ -64,14 +64,12 @@ export class ClusterStack {
       this.balancer = new TcpBalancer(this.sfuPorts);
       this.publicUrl = await this.balancer.listen();
       this.nodeUrls.push(...this.sfuPorts.map((port) => `http://127.0.0.1:${port}`));
-      // One node first: it runs the database migrations the others then find done.
-      await this.startNode(0);
-      const rest: Promise<unknown>[] = [];
-      for (let i = 1; i < o.sfuNodes; i++) rest.push(this.startNode(i));
-      for (let i = 0; i < o.sttWorkers; i++) rest.push(this.startWorker('stt', i));
-      for (let i = 0; i < o.mtWorkers; i++) rest.push(this.startWorker('mt', i));
-      rest.push(this.startTranscriptWriter());
-      await Promise.all(rest);
+      // One at a time: the first node runs the database migrations the others then find done, and
+      // a machine busy starting five processes at once answers an engine's first check too late.
+      for (let i = 0; i < o.sfuNodes; i++) await this.startNode(i);
+      for (let i = 0; i < o.sttWorkers; i++) await this.startWorker('stt', i);
+      for (let i = 0; i < o.mtWorkers; i++) await this.startWorker('mt', i);
+      await this.startTranscriptWriter();
       return this;
     } catch (error) {
       await this.stop();

@@ -35,6 +35,8 @@ export class RedisServer {
     });
     this.process = child;
     const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // Refused connections are expected until the server is up: the probe below tries again.
+    client.on('error', () => undefined);
     try {
       // Ready means the append-only file is loaded, not merely that the port is open.
       await waitFor('redis', async () => {
