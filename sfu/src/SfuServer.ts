@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import { LIMITS, type ClientToServerEvents, type ServerToClientEvents } from '@parley/protocol';
 import type { SfuConfig } from './config.js';
-import { REDIS_KEYS } from '@parley/protocol/streams';
+import { REDIS_KEYS, redisReconnectDelayMs } from '@parley/protocol/streams';
 import { BacklogMonitor } from './BacklogMonitor.js';
 import { CaptionRelay } from './CaptionRelay.js';
 import { OriginPolicy } from './OriginPolicy.js';
@@ -64,7 +64,7 @@ export class SfuServer {
     const origins = new OriginPolicy(allowedOrigins);
     // Its own connection, failing fast while Redis is away: this node's own sockets get room events
     // at once then (the adapter publishes before it delivers locally), other nodes' are skipped.
-    this.adapterRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 0, retryStrategy: (times) => Math.min(times * 100, 1_000) });
+    this.adapterRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 0, retryStrategy: redisReconnectDelayMs });
     this.adapterRedis.on('error', () => undefined);
     this.io = new Server(this.http, {
       maxHttpBufferSize: LIMITS.messageBytes,
@@ -74,8 +74,8 @@ export class SfuServer {
       ...(allowedOrigins ? { cors: { origin: allowedOrigins.map((o) => new URL(o).origin) } } : {}),
       adapter: createAdapter(this.adapterRedis, { streamName: 'parley:sio', channelPrefix: 'parley:sio', blockTimeInMs: 1_000 }),
     });
-    // Reconnect attempts at most a second apart: back within a second of Redis (its duplicates inherit this).
-    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3, retryStrategy: (times) => Math.min(times * 100, 1_000) });
+    // Reconnect attempts at most half a second apart (its duplicates inherit this).
+    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3, retryStrategy: redisReconnectDelayMs });
     this.redis.on('error', (err) => {
       if (!this.availability.isLost) log.warn({ err: err.message }, 'redis error');
     });

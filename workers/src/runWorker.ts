@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import { redisReconnectDelayMs } from '@parley/protocol/streams';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config.js';
 import { HealthServer } from './HealthServer.js';
 import { WorkerMetrics } from './metrics/WorkerMetrics.js';
@@ -32,8 +33,8 @@ export async function runWorker(kind: 'stt' | 'mt', start: (ctx: WorkerContext) 
     throw error;
   }
   const log = pino({ name: `${kind}-worker`, level: config.LOG_LEVEL });
-  // Reconnect attempts at most a second apart, so work resumes within a second of Redis coming back.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, retryStrategy: (times) => Math.min(times * 100, 1_000) });
+  // Reconnect attempts at most half a second apart, so work resumes soon after Redis comes back.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, retryStrategy: redisReconnectDelayMs });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const consumer = config.WORKER_NAME ?? `${kind}-${hostname()}-${process.pid}`;
   const metrics = new WorkerMetrics({ kind, redis });

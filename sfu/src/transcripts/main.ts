@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { redisReconnectDelayMs } from '@parley/protocol/streams';
 import { ConfigError } from '../config.js';
 import { openDatabase } from '../db/openDatabase.js';
 import { logRedaction } from '../logRedaction.js';
@@ -24,8 +25,8 @@ try {
 const log = pino({ name: 'transcripts', level: config.LOG_LEVEL, redact: logRedaction });
 const db = await openDatabase(config.DATABASE_URL);
 const store = new TranscriptStore(db);
-// Commands wait for Redis however long it is away; reconnect attempts at most a second apart.
-const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 100, 1_000) });
+// Commands wait for Redis however long it is away; reconnect attempts at most half a second apart.
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, retryStrategy: redisReconnectDelayMs });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
 const writer = new TranscriptWriter({
   redis,
