@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Participant } from '@parley/protocol';
+import { freePort } from '../../scripts/lib/freePort.js';
 import { installWrtcGlobals, wrtc } from '../../scripts/lib/wrtc.js';
 import { WrtcParticipant } from '../../scripts/lib/WrtcParticipant.js';
 import { loadSfuConfig } from '../../sfu/src/config.js';
@@ -132,5 +133,90 @@ describe('RoomClient against a real sfu (mediasoup, libwebrtc in Node)', () => {
     client.start();
     await expect(joined).rejects.toThrow(/is full/);
     expect(rejected).toEqual(['Room "client-full" is full (3 participants).']);
+  });
+});
+
+describe('RoomClient with two sfu nodes sharing one Redis (real mediasoup, libwebrtc in Node)', () => {
+  const nodes: { server: SfuServer; url: string }[] = [];
+  const cleanup: (() => unknown)[] = [];
+
+  beforeAll(async () => {
+    installWrtcGlobals();
+    const ports = [await freePort(), await freePort()];
+    for (const [i, id] of ['node-a', 'node-b'].entries()) {
+      // A node's own address is part of its config: clients are sent to it by that address.
+      const port = ports[i]!;
+      const url = `http://127.0.0.1:${port}`;
+      const config = loadSfuConfig({
+        REDIS_URL: `${inject('redisUrl')}/45`,
+        RTC_LISTEN_IP: '127.0.0.1',
+        MEDIASOUP_WORKERS: '1',
+        NODE_ID: `${id}-${process.pid}`,
+        NODE_URL: url,
+        NODE_TTL_SECONDS: '2',
+        // The page people open is node B's: both nodes accept sockets from it.
+        PUBLIC_URL: `http://127.0.0.1:${ports[1]}`,
+        LOG_LEVEL: 'silent',
+      });
+      const server = new SfuServer(config, pino({ level: 'silent' }));
+      await server.listen(port, '127.0.0.1');
+      nodes.push({ server, url });
+    }
+  });
+
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step();
+    await Promise.all(nodes.map((n) => n.server.close()));
+  });
+
+  it('is sent to the node that hosts its room and heard there; when that node stops, it rejoins through its own address on the other', async () => {
+    const room = `client-moves-${Date.now()}`;
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    // The room starts on node A: a listener there.
+    const listener = await WrtcParticipant.join({ url: a.url, room, name: 'Listener', speaks: 'en', reads: 'en', origin: b.url, reconnect: true });
+    cleanup.push(() => listener.close());
+    await listener.startListening();
+
+    // A speaker given node B's address is sent to A, keeps its microphone and is heard.
+    const source = new wrtc.nonstandard.RTCAudioSource();
+    const track = source.createTrack();
+    const timer = setInterval(() => {
+      const samples = new Int16Array(480);
+      for (let i = 0; i < 480; i++) samples[i] = Math.round(8_000 * Math.sin((2 * Math.PI * 500 * i) / 48_000));
+      source.onData({ samples, sampleRate: 48_000, bitsPerSample: 16, channelCount: 1, numberOfFrames: 480 });
+    }, 10);
+    const client = new RoomClient({
+      url: b.url,
+      socket: { transports: ['websocket'], extraHeaders: { origin: b.url }, reconnectionDelay: 100, reconnectionDelayMax: 200 },
+      join: { room, name: 'Mover', speaks: 'en', reads: 'en' },
+      microphone: () => Promise.resolve(track as unknown as MediaStreamTrack),
+      handlerName: 'Chrome111',
+    });
+    const moves: string[] = [];
+    client.on('moved', (url) => moves.push(url));
+    cleanup.push(() => {
+      clearInterval(timer);
+      client.close();
+      track.stop();
+    });
+    client.start();
+    await client.whenJoined();
+    expect(moves).toEqual([a.url]);
+    expect(client.nodeUrl).toBe(a.url);
+    expect(a.server.roomRegistry!.get(room)!.getPeer(client.peerId!)).toBeDefined();
+    expect(b.server.roomRegistry!.get(room)).toBeUndefined();
+    await until(() => !!client.producer, 'the microphone producing on node A');
+    await listener.waitForRoom(() => listener.remoteAudio(client.peerId!) !== undefined, 'the speaker track');
+    const heard = listener.remoteAudio(client.peerId!)!;
+    await heard.waitFor(() => heard.hasTone(500), 'the tone through node A');
+
+    // Node A stops: the client goes back to the address it was given (B), which now hosts the room.
+    const firstId = client.peerId!;
+    await a.server.close();
+    await until(() => client.peerId !== null && client.peerId !== firstId, 'a join on node B', 15_000);
+    expect(client.nodeUrl).toBeUndefined();
+    expect(b.server.roomRegistry!.get(room)!.getPeer(client.peerId!)).toBeDefined();
+    await until(() => !!client.producer, 'the microphone producing on node B', 15_000);
+    expect(moves).toEqual([a.url]);
   });
 });
