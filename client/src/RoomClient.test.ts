@@ -48,6 +48,7 @@ describe('RoomClient against a real sfu (mediasoup, libwebrtc in Node)', () => {
       join: { room, name, speaks: 'en', reads: 'en' },
       microphone: () => Promise.resolve(track as unknown as MediaStreamTrack),
       handlerName: 'Chrome111',
+      qualityIntervalMs: 1_000,
     });
     const states: string[] = [];
     client.on('connection', (state) => states.push(state));
@@ -117,6 +118,95 @@ describe('RoomClient against a real sfu (mediasoup, libwebrtc in Node)', () => {
     const track = listener.remoteAudio(client.peerId!)!;
     const frames = track.framesReceived;
     await track.waitFor(() => track.framesReceived > frames + 100 && track.hasTone(500), 'the tone after the restart');
+  });
+
+  it('restarts ICE by itself when its transports lose the server (the media process stalls), and audio resumes', async () => {
+    const room = 'client-ice-auto';
+    const { client } = speakingClient(room, 'Ivy');
+    const transportStates: string[] = [];
+    client.on('transportState', (direction, state) => transportStates.push(`${direction}:${state}`));
+    client.start();
+    await client.whenJoined();
+    await until(() => !!client.producer && transportStates.includes('send:connected'), 'the microphone connected');
+    const listener = await listenerIn(room);
+    await listener.waitForRoom(() => listener.remoteAudio(client.peerId!) !== undefined, 'the speaker track');
+    const serverSend = () => server.roomRegistry!.get(room)!.getPeer(client.peerId!)!.transports.find((t) => t.direction === 'send')!.transport;
+    const before = serverSend().iceParameters.usernameFragment;
+
+    // A stopped media process answers no ICE checks: to the client, the server is gone from the network.
+    const [pid] = server.media!.pids;
+    process.kill(pid!, 'SIGSTOP');
+    try {
+      await until(() => transportStates.includes('send:disconnected') || transportStates.includes('send:failed'), 'the send transport losing the server', 30_000);
+    } finally {
+      process.kill(pid!, 'SIGCONT');
+    }
+    // The client asked for new ICE credentials by itself; the server's transport has them.
+    await until(() => serverSend().iceParameters.usernameFragment !== before, 'an ICE restart', 20_000);
+    await until(() => transportStates.at(-1)?.endsWith(':connected') ?? false, 'the transports connected again', 20_000);
+    const track = listener.remoteAudio(client.peerId!)!;
+    const frames = track.framesReceived;
+    await track.waitFor(() => track.framesReceived > frames + 100 && track.hasTone(500), 'the tone after the restart');
+  });
+
+  it('sets its audio up again after the server lost the room’s media process (media reset), and is heard again', async () => {
+    const room = 'client-media-reset';
+    const { client, states } = speakingClient(room, 'Max');
+    const resets: string[] = [];
+    client.on('mediaReset', (reason) => resets.push(reason));
+    client.start();
+    await client.whenJoined();
+    await until(() => !!client.producer && states.at(-1) === 'connected', 'the microphone producing');
+    const listener = await listenerIn(room);
+    const peerId = client.peerId!;
+    await listener.waitForRoom(() => listener.remoteAudio(peerId) !== undefined, 'the speaker track');
+    const heardBefore = listener.remoteAudio(peerId)!;
+    const producerBefore = client.producer!;
+
+    const [victim] = server.media!.pids;
+    process.kill(victim!, 'SIGKILL');
+    await until(() => resets.length > 0, 'the server asking for a media reset');
+    expect(resets[0]).toMatch(/restarted its audio service/);
+    // Same participant, new transports and producer; the microphone track is the same one.
+    await until(() => !!client.producer && client.producer !== producerBefore && states.at(-1) === 'connected', 'the microphone producing again', 30_000);
+    expect(client.peerId).toBe(peerId);
+    expect(server.media!.pids).not.toContain(victim);
+    await listener.waitForRoom(() => listener.remoteAudio(peerId) !== undefined && listener.remoteAudio(peerId) !== heardBefore, 'a new track of the speaker', 30_000);
+    const track = listener.remoteAudio(peerId)!;
+    await track.waitFor(() => track.framesReceived > 100 && track.hasTone(500), 'the tone after the reset');
+  });
+
+  it('changes its caption language without rejoining, and keeps it across a reconnect', async () => {
+    const room = 'client-reads';
+    const { client } = speakingClient(room, 'Liv');
+    let participants: Participant[] = [];
+    client.on('participants', (p) => (participants = p));
+    client.start();
+    await client.whenJoined();
+    const firstId = client.peerId!;
+    await client.setCaptionLanguage('fr');
+    expect(client.reads).toBe('fr');
+    await until(() => participants.some((p) => p.id === firstId && p.reads === 'fr'), 'the room told of the new language');
+    expect(server.roomRegistry!.get(room)!.captionLanguages()).toEqual(['fr']);
+
+    client.socket.io.engine.close();
+    await until(() => client.peerId !== null && client.peerId !== firstId, 'a new join after the drop');
+    await until(() => participants.some((p) => p.id === client.peerId && p.reads === 'fr'), 'the rejoin in French');
+    await expect(client.setCaptionLanguage('xx' as 'fr')).rejects.toThrow(/language must be one of/);
+    expect(client.reads).toBe('fr');
+  });
+
+  it('reports the connection quality from the transports’ statistics', async () => {
+    const room = 'client-quality';
+    const { client } = speakingClient(room, 'Quinn', {});
+    const qualities: string[] = [];
+    client.on('quality', (q) => qualities.push(q));
+    client.start();
+    await client.whenJoined();
+    // On loopback nothing is lost and the round trip is short.
+    await until(() => qualities.length > 0, 'a quality report', 20_000);
+    expect(qualities[0]).toBe('good');
+    expect(client.quality).toBe('good');
   });
 
   it('reports a refused first join once, and stops', async () => {

@@ -7,6 +7,7 @@ import {
   roomEnginesSchema,
   transportInfoSchema,
   type Caption,
+  type HostRequest,
   type JoinReply,
   type JoinRequest,
   type NewConsumer,
@@ -14,7 +15,9 @@ import {
   type RoomEngines,
   type TransportInfo,
 } from '@parley/protocol';
+import type { ConnectionQuality } from './connectionQuality.js';
 import { Emitter } from './Emitter.js';
+import { QualityMonitor } from './QualityMonitor.js';
 import { RequestError, SignalingClient, type ParleySocket } from './SignalingClient.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'failed';
@@ -36,6 +39,8 @@ export interface RoomClientOptions {
   /** mediasoup-client's handler; Node clients have no user agent to detect it from. */
   handlerName?: types.BuiltinHandlerName;
   joinTimeoutMs?: number;
+  /** How often the transports' statistics are read for the `quality` event. */
+  qualityIntervalMs?: number;
 }
 
 export interface RoomClientEvents {
@@ -52,6 +57,8 @@ export interface RoomClientEvents {
   captionsDelayed: [backlog: number];
   mic: [state: MicState, error?: unknown];
   muted: [boolean];
+  /** The room's owner muted this participant (`muted` follows). */
+  mutedByHost: [];
   /** Another participant's audio arrived; the track's stream is theirs. */
   remoteTrack: [peerId: string, track: MediaStreamTrack];
   remoteTrackEnded: [peerId: string];
@@ -59,6 +66,8 @@ export interface RoomClientEvents {
   transportState: [direction: 'send' | 'recv', state: types.ConnectionState];
   /** The server rebuilt this room's media; the client is setting its transports up again. */
   mediaReset: [reason: string];
+  /** How well the audio connection carries sound (packet loss, round-trip time); on change only. */
+  quality: [ConnectionQuality];
 }
 
 interface MediaSetup {
@@ -74,6 +83,7 @@ interface MediaSetup {
 const FAILED_MEDIA_MESSAGE =
   'The audio connection to the server failed. The network may be blocking it: try again, try another network, or ask whoever runs this Parley server to set up a TURN relay.';
 const MEDIA_WAIT_MS = 10_000;
+const QUALITY_INTERVAL_MS = 4_000;
 
 /**
  * One stay in a room, shared by the web app and Node participants: socket.io signaling, the
@@ -97,10 +107,17 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   private lastJoin: Pick<JoinReply, 'routerRtpCapabilities' | 'iceServers'> | undefined;
   private ended = false;
   private closed = false;
+  /** What the next (re)join asks for: the caption language can change while in the room. */
+  private joinRequest: JoinRequest;
+  private readonly qualityMonitor: QualityMonitor;
   peerId: string | null = null;
 
   constructor(private readonly options: RoomClientOptions) {
     super();
+    this.joinRequest = { ...options.join };
+    this.qualityMonitor = new QualityMonitor(options.qualityIntervalMs ?? QUALITY_INTERVAL_MS, (quality) => {
+      if (!this.closed) this.emit('quality', quality);
+    });
     if (!options.manualMedia) this.mediaWanted = { microphone: options.microphone };
     const socketOptions = { autoConnect: false, ...options.socket };
     this.socket = (options.url ? io(options.url, socketOptions) : io(socketOptions)) as ParleySocket;
@@ -129,11 +146,27 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     socket.on('fatal', (error) => this.end(typeof error?.message === 'string' ? error.message : 'The server ended the session.'));
     socket.on('newConsumer', (consumer, ack) => void this.onNewConsumer(consumer, ack));
     socket.on('consumerClosed', (notice) => this.onConsumerClosed(notice?.consumerId));
+    socket.on('mutedByHost', () => {
+      if (this.closed) return;
+      this.emit('mutedByHost');
+      // The server has paused the producer already; pausing here too stops sending at all.
+      void this.setMuted(true).catch(() => undefined);
+    });
     socket.on('mediaReset', (notice) => void this.onMediaReset(typeof notice?.reason === 'string' ? notice.reason : ''));
   }
 
   get muted(): boolean {
     return this.mutedValue;
+  }
+
+  /** The language captions arrive in. */
+  get reads(): JoinRequest['reads'] {
+    return this.joinRequest.reads;
+  }
+
+  /** The last measured connection quality (undefined until measured). */
+  get quality(): ConnectionQuality | undefined {
+    return this.qualityMonitor.quality;
   }
 
   /** The microphone's producer, while there is one. */
@@ -193,6 +226,27 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     return this.signaling.request('mute', { muted }).then(() => undefined);
   }
 
+  /**
+   * Reads captions in another language from the next utterance on, without rejoining; a rejoin
+   * after a lost connection keeps the new language.
+   */
+  async setCaptionLanguage(reads: JoinRequest['reads']): Promise<void> {
+    const previous = this.joinRequest.reads;
+    this.joinRequest = { ...this.joinRequest, reads };
+    if (!this.socket.connected || !this.peerId) return;
+    try {
+      await this.signaling.request('setCaptionLanguage', { reads });
+    } catch (error) {
+      if (this.joinRequest.reads === reads) this.joinRequest = { ...this.joinRequest, reads: previous };
+      throw error;
+    }
+  }
+
+  /** The room's owner locks the room, or mutes or removes someone (refused for anyone else). */
+  async host(request: HostRequest): Promise<void> {
+    await this.signaling.request('host', request);
+  }
+
   /** New ICE credentials for every transport (the network changed: Wi-Fi to mobile, VPN…). */
   async restartIce(): Promise<void> {
     const media = this.media;
@@ -235,7 +289,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     this.emit('connection', 'connecting', null, false);
     let reply: JoinReply;
     try {
-      reply = await this.signaling.request('join', this.options.join, this.options.joinTimeoutMs ?? 10_000);
+      reply = await this.signaling.request('join', this.joinRequest, this.options.joinTimeoutMs ?? 10_000);
     } catch (error) {
       if (epoch !== this.epoch || this.closed) return;
       const message = (error as Error).message;
@@ -279,6 +333,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
         this.wireTransport(setup, setup.send, 'send');
       }
       this.media = setup;
+      this.qualityMonitor.start(() => [setup.send, setup.recv]);
       for (const wake of this.mediaWaiters.splice(0)) wake();
       if (setup.send && mic) {
         setup.producer = await setup.send.produce({
@@ -422,6 +477,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   private teardownMedia(): void {
     const setup = this.media;
     this.media = undefined;
+    this.qualityMonitor.stop();
     if (!setup) return;
     for (const { peerId } of setup.consumers.values()) this.emit('remoteTrackEnded', peerId);
     setup.consumers.clear();
