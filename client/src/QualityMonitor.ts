@@ -3,12 +3,14 @@ import { connectionQuality, qualitySample, worseQuality, type ConnectionQuality,
 
 /**
  * Reads the transports' statistics now and then while media is up and reports the connection's
- * quality when it changes. A new media setup starts it over (new transports, new counters).
+ * quality when it has changed for two readings in a row. A new media setup starts it over (new transports, new counters).
  */
 export class QualityMonitor {
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly samples = new Map<string, QualitySample>();
   private current: ConnectionQuality | undefined;
+  /** A different quality seen once; it becomes current only when the next reading agrees. */
+  private candidate: ConnectionQuality | undefined;
   private generation = 0;
 
   constructor(
@@ -43,9 +45,18 @@ export class QualityMonitor {
       quality = worseQuality(quality, connectionQuality(this.samples.get(transport.id), sample));
       this.samples.set(transport.id, sample);
     }
-    if (quality && quality !== this.current) {
-      this.current = quality;
-      this.onChange(quality);
+    if (!quality || quality === this.current) {
+      this.candidate = undefined;
+      return;
     }
+    // One bad interval (a burst of loss, a busy moment) is not worth a banner; two in a row are. The
+    // first reading is taken at once, so there is a quality to show from the start.
+    if (this.current !== undefined && this.candidate !== quality) {
+      this.candidate = quality;
+      return;
+    }
+    this.candidate = undefined;
+    this.current = quality;
+    this.onChange(quality);
   }
 }

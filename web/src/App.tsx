@@ -164,7 +164,7 @@ export function App() {
         initial={lobbyValues}
         initialMicDeviceId={loadPrefs().micDeviceId ?? ''}
         serverError={screen.error}
-        unreachable={me === undefined ? false : unreachable}
+        unreachable={unreachable}
         onJoin={join}
         account={account}
         canJoin={!oidc || signedIn}

@@ -1,4 +1,8 @@
+import { useEffect } from 'react';
 import { useRegisterSW } from 'virtual:pwa-register/react';
+
+/** The "works offline now" note is good news, not a task: it goes away by itself. */
+const OFFLINE_READY_MS = 8_000;
 
 /**
  * Says when a new version of Parley has been deployed (its service worker is waiting), and when the
@@ -15,7 +19,13 @@ export function UpdatePrompt({ inRoom }: { inRoom: boolean }) {
       if (registration) setInterval(() => void registration.update().catch(() => undefined), 30 * 60_000);
     },
   });
-  if (!needRefresh && !offlineReady) return null;
+  useEffect(() => {
+    if (!offlineReady) return;
+    const timer = setTimeout(() => setOfflineReady(false), OFFLINE_READY_MS);
+    return () => clearTimeout(timer);
+  }, [offlineReady, setOfflineReady]);
+  // In a room only an update is worth a banner over the captions.
+  if (!needRefresh && (!offlineReady || inRoom)) return null;
   return (
     <div className="toast" role="status" data-testid={needRefresh ? 'update-prompt' : 'offline-ready'}>
       {needRefresh ? (

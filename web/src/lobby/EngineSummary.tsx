@@ -1,5 +1,5 @@
 import { LANGUAGES, type LanguageCode, type RoomEngines } from '@parley/protocol';
-import { ALL_LANGUAGES, KIND_LABEL, describePair, pairService, recognisedLanguages } from '../engines';
+import { ALL_LANGUAGES, KIND_LABEL, pairService, recognisedLanguages } from '../engines';
 
 interface Props {
   id: string;
@@ -8,7 +8,11 @@ interface Props {
   reads: LanguageCode;
 }
 
-/** Whether my chosen pair is captioned, by which engines, and (folded away) every pair the server serves. */
+/**
+ * What the server can do for my choices right now: which spoken languages reach me as captions in
+ * the language I read (and by which engines, neural or offline), and whether my own speech is
+ * recognised. Every pair it serves is listed, folded away.
+ */
 export function EngineSummary({ id, engines, speaks, reads }: Props) {
   if (!engines) return null;
   const spoken = recognisedLanguages(engines);
@@ -19,15 +23,25 @@ export function EngineSummary({ id, engines, speaks, reads }: Props) {
       </p>
     );
   }
-  const mine = pairService(engines, speaks, reads);
-  const pairs = spoken.flatMap((from) => ALL_LANGUAGES.map((to) => ({ from, to, service: pairService(engines, from, to) }))).filter((p) => p.service.available);
+  const sources = spoken.map((from) => ({ from, service: pairService(engines, from, reads) })).filter((s) => s.service.available);
+  const own = pairService(engines, speaks, speaks);
+  const pairs = spoken.flatMap((from) => ALL_LANGUAGES.map((to) => ({ from, to, service: pairService(engines, from, to) })));
   return (
     <div className="engine-summary" data-testid="engine-summary">
-      <p id={id} className={`pair-line${mine.available ? '' : ' pair-line--missing'}`} data-testid="pair-engine">
-        {describePair(engines, speaks, reads)}
+      <p id={id} className={`pair-line${sources.length ? '' : ' pair-line--missing'}`} data-testid="pair-engine">
+        {sources.length
+          ? `Captions in ${LANGUAGES[reads]} from ${sources
+              .map(({ from, service }) => (service.available ? `${LANGUAGES[from]} (${KIND_LABEL[service.kind]}: ${service.label})` : ''))
+              .join(', ')}.`
+          : `This server cannot caption anything in ${LANGUAGES[reads]} yet: choose another language to read.`}
+      </p>
+      <p className={`pair-line${own.available ? '' : ' pair-line--missing'}`} data-testid="speech-engine">
+        {own.available
+          ? `Your ${LANGUAGES[speaks]} speech is recognised (${KIND_LABEL[own.kind]}: ${own.label}).`
+          : `This server cannot recognise ${LANGUAGES[speaks]} speech: others will hear you, but get no captions of you.`}
       </p>
       <details className="pairs">
-        <summary>What this server can caption</summary>
+        <summary>Every language pair this server captions</summary>
         <table>
           <caption className="visually-hidden">Language pairs and their engines</caption>
           <thead>
@@ -51,7 +65,7 @@ export function EngineSummary({ id, engines, speaks, reads }: Props) {
             )}
           </tbody>
         </table>
-        <p className="field-hint">Neural engines are more accurate and need downloaded models; offline engines work on any machine.</p>
+        <p className="field-hint">Neural engines are more accurate and need downloaded models; offline ones work on any machine.</p>
       </details>
     </div>
   );

@@ -182,7 +182,7 @@ export function Lobby({ initial, initialMicDeviceId = '', serverError, unreachab
             </div>
 
             <div className="field">
-              <label htmlFor={inputId('room')}>Room</label>
+              <label htmlFor={inputId('room')}>Room code or link</label>
               <div className="input-row">
                 <input
                   id={inputId('room')}

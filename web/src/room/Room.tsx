@@ -148,7 +148,7 @@ export function Room({ request, withMic, micDeviceId, host, onJoined, onRejected
             <SettingsIcon />
             <span className="label">Display</span>
           </button>
-          <button type="button" className="button button--ghost button--icon-text" data-testid="open-shortcuts" onClick={() => setDialog('shortcuts')} aria-keyshortcuts="?">
+          <button type="button" className="button button--ghost button--icon-text hide-narrow" data-testid="open-shortcuts" onClick={() => setDialog('shortcuts')} aria-keyshortcuts="?">
             <KeyboardIcon />
             <span className="label">Shortcuts</span>
           </button>
