@@ -65,8 +65,9 @@ test('the lobby works from the keyboard alone, in a sensible order, and the sett
   await page.goto(stack.url);
   await expect(page.getByTestId('pair-engine')).toBeVisible();
   const order: string[] = [];
-  // From the top of the page (the name field takes focus by itself on a first visit).
-  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  // From the top of the page (the name field takes focus by itself on a first visit): a click on
+  // the empty corner moves where the next Tab starts.
+  await page.mouse.click(2, 2);
   for (let i = 0; i < 12; i++) {
     await page.keyboard.press('Tab');
     order.push(await page.evaluate(() => {
@@ -85,7 +86,8 @@ test('the lobby works from the keyboard alone, in a sensible order, and the sett
   await expect(dialog).toBeVisible();
   await page.keyboard.press('Tab');
   expect(await page.evaluate(() => document.activeElement?.closest('dialog') !== null)).toBe(true);
-  await dialog.getByText('Extra large').click();
+  await dialog.getByRole('radio', { name: 'Extra large' }).focus();
+  await page.keyboard.press('Space');
   await expect(page.locator('html')).toHaveAttribute('data-caption-size', 'xl');
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
