@@ -19,14 +19,14 @@ describe('qualitySample', () => {
       report(
         { id: 'T', type: 'transport', selectedCandidatePairId: 'P2' },
         { id: 'P1', type: 'candidate-pair', currentRoundTripTime: 0.9, nominated: true, state: 'failed' },
-        { id: 'P2', type: 'candidate-pair', currentRoundTripTime: 0.02, nominated: true, state: 'succeeded' },
+        { id: 'P2', type: 'candidate-pair', currentRoundTripTime: 0.02, totalRoundTripTime: 3, responsesReceived: 150, nominated: true, state: 'succeeded' },
         { id: 'I1', type: 'inbound-rtp', packetsReceived: 100, packetsLost: 2 },
         { id: 'I2', type: 'inbound-rtp', packetsReceived: 50, packetsLost: -1 },
         { id: 'R', type: 'remote-inbound-rtp', fractionLost: 0.05 },
       ),
       7,
     );
-    expect(s).toEqual({ atMs: 7, packetsReceived: 150, packetsLost: 2, roundTripSeconds: 0.02, remoteFractionLost: 0.05 });
+    expect(s).toEqual({ atMs: 7, packetsReceived: 150, packetsLost: 2, roundTripSeconds: 0.02, totalRoundTripSeconds: 3, roundTripResponses: 150, remoteFractionLost: 0.05 });
   });
 
   it('falls back to the nominated, succeeded pair where no transport names one', () => {
@@ -53,6 +53,20 @@ describe('connectionQuality', () => {
     expect(connectionQuality(undefined, sample(0, 0, 0.4))).toBe('poor');
     expect(connectionQuality(undefined, sample(0, 0, 1.2))).toBe('bad');
     expect(connectionQuality(undefined, { ...sample(0, 0), remoteFractionLost: 0.2 })).toBe('bad');
+  });
+
+  it('averages the round trip over the interval, so one slow check does not mark the connection bad', () => {
+    const before = { ...sample(100, 0, 0.01), totalRoundTripSeconds: 1.0, roundTripResponses: 100 };
+    const after = { ...sample(300, 0, 0.9), totalRoundTripSeconds: 1.0 + 0.9 + 0.01 * 9, roundTripResponses: 110 };
+    expect(connectionQuality(before, after)).toBe('good');
+    const slow = { ...sample(300, 0, 0.9), totalRoundTripSeconds: 1.0 + 0.9 * 10, roundTripResponses: 110 };
+    expect(connectionQuality(before, slow)).toBe('bad');
+  });
+
+  it("takes the current check's round trip when the totals went backwards (another candidate pair)", () => {
+    const before = { ...sample(100, 0, 0.01), totalRoundTripSeconds: 50, roundTripResponses: 100 };
+    const after = { ...sample(300, 0, 0.9), totalRoundTripSeconds: 1, roundTripResponses: 110 };
+    expect(connectionQuality(before, after)).toBe('bad');
   });
 
   it('ignores counters that went backwards (a new stream)', () => {

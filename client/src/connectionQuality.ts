@@ -6,6 +6,9 @@ export interface QualitySample {
   atMs: number;
   /** Round-trip time of the selected ICE candidate pair, in seconds (undefined: not measured yet). */
   roundTripSeconds?: number;
+  /** The pair's running totals, for the average round trip over an interval rather than one check's. */
+  totalRoundTripSeconds?: number;
+  roundTripResponses?: number;
   packetsReceived: number;
   packetsLost: number;
   /** The far end's report of what it lost of what we send (0–1), where it has sent one. */
@@ -23,13 +26,15 @@ const BAD_LOSS = 0.1;
 export function qualitySample(report: RTCStatsReport, atMs: number): QualitySample {
   const sample: QualitySample = { atMs, packetsReceived: 0, packetsLost: 0 };
   let selectedPair: string | undefined;
-  const pairs = new Map<string, { rtt?: number; nominated?: boolean; state?: string }>();
+  const pairs = new Map<string, { rtt?: number; total?: number; responses?: number; nominated?: boolean; state?: string }>();
   report.forEach((raw: Record<string, unknown>) => {
     const type = raw.type;
     if (type === 'transport' && typeof raw.selectedCandidatePairId === 'string') selectedPair = raw.selectedCandidatePairId;
     else if (type === 'candidate-pair') {
       pairs.set(String(raw.id), {
         rtt: typeof raw.currentRoundTripTime === 'number' ? raw.currentRoundTripTime : undefined,
+        total: typeof raw.totalRoundTripTime === 'number' ? raw.totalRoundTripTime : undefined,
+        responses: typeof raw.responsesReceived === 'number' ? raw.responsesReceived : undefined,
         nominated: raw.nominated === true,
         state: typeof raw.state === 'string' ? raw.state : undefined,
       });
@@ -42,6 +47,10 @@ export function qualitySample(report: RTCStatsReport, atMs: number): QualitySamp
   });
   const pair = (selectedPair && pairs.get(selectedPair)) || [...pairs.values()].find((p) => p.nominated && p.state === 'succeeded');
   if (pair?.rtt !== undefined) sample.roundTripSeconds = pair.rtt;
+  if (pair?.total !== undefined && pair.responses !== undefined) {
+    sample.totalRoundTripSeconds = pair.total;
+    sample.roundTripResponses = pair.responses;
+  }
   return sample;
 }
 
@@ -56,7 +65,14 @@ export function connectionQuality(previous: QualitySample | undefined, current: 
     const lost = current.packetsLost - previous.packetsLost;
     if (received >= 0 && lost >= 0 && received + lost > 0) loss = Math.max(loss ?? 0, lost / (received + lost));
   }
-  const rtt = current.roundTripSeconds;
+  // One connectivity check can take long on a busy machine; the average over the interval is what a voice feels.
+  let rtt = current.roundTripSeconds;
+  const responses = (current.roundTripResponses ?? 0) - (previous?.roundTripResponses ?? 0);
+  if (previous && responses > 0 && current.totalRoundTripSeconds !== undefined && previous.totalRoundTripSeconds !== undefined) {
+    const total = current.totalRoundTripSeconds - previous.totalRoundTripSeconds;
+    // A total that went backwards belongs to another candidate pair: keep the current check's figure.
+    if (total >= 0) rtt = total / responses;
+  }
   if (loss === undefined && rtt === undefined) return undefined;
   if ((loss ?? 0) >= BAD_LOSS || (rtt ?? 0) >= BAD_RTT_S) return 'bad';
   if ((loss ?? 0) >= POOR_LOSS || (rtt ?? 0) >= POOR_RTT_S) return 'poor';
