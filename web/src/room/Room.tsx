@@ -60,9 +60,15 @@ export function Room({ request, withMic, micDeviceId, host, onJoined, onRejected
     };
   }, [request, withMic, micDeviceId]);
 
+  // Once in, and whenever the caption language changes: History remembers the room in it.
   useEffect(() => {
-    callbacks.current.onReadsChanged?.(state.reads);
-  }, [state.reads]);
+    if (state.peerId) callbacks.current.onReadsChanged?.(state.reads);
+  }, [state.reads, state.peerId]);
+
+  // Whether I own the room is known a moment after joining (sign-in on).
+  useEffect(() => {
+    if (host) setLocked(host.locked);
+  }, [host]);
 
   // Read-aloud: each of someone else's translated phrases once, as it becomes final.
   const reader = useMemo(() => new CaptionReader(), []);
