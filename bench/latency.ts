@@ -1,51 +1,24 @@
 /**
- * End-to-end caption latency: each librivox clip is spoken by a WebRTC participant (libwebrtc,
- * streamed in real time) into a room where a second participant reads Spanish. For each final
- * caption: the time from the end of speech in the input to the caption reaching the listener.
+ * `npm run bench:latency`: caption latency over the five librivox clips, BENCH_REPEATS rounds
+ * (6 by default: 30 utterances). See lib/latencyBench.ts for what is measured.
  */
-import { ParleyStack } from '../scripts/lib/ParleyStack.js';
-import { WrtcParticipant } from '../scripts/lib/WrtcParticipant.js';
-import type { Caption } from '@parley/protocol';
+import { runLatencyBench } from './lib/latencyBench.js';
 import { loadLibrivoxClips } from './speechClips.js';
 
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-
-function percentile(sorted: number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index]!;
-}
-
-const stack = await new ParleyStack({ offlineEngines: true, logDir: 'test-results/bench-latency-logs' }).start();
-const latenciesMs: number[] = [];
-try {
-  const clips = loadLibrivoxClips();
-  const listener = await WrtcParticipant.join({ url: stack.url, room: 'bench', name: 'Listener', speaks: 'es', reads: 'es' });
-  const speaker = await WrtcParticipant.join({ url: stack.url, room: 'bench', name: 'Speaker', speaks: 'en', reads: 'en' });
-  await speaker.startMicrophone();
-  await speaker.sendSilence(1);
-  for (let round = 0; round < REPEATS; round++) {
-    for (const clip of clips) {
-      const seen = new Set(listener.captions);
-      const startMs = Date.now();
-      await speaker.sendPcm(clip.samples48k);
-      const speechEndMs = startMs + clip.speechEndSeconds * 1000;
-      await speaker.sendSilence(3);
-      const isNewFinal = (c: Caption) => !seen.has(c) && c.kind === 'final' && c.lang === 'es' && c.text !== '';
-      await listener.waitForCaption(isNewFinal, 30_000);
-      // A clip with a long pause makes two finals; the one that ends it is the last to arrive.
-      const finals = listener.captions.filter(isNewFinal);
-      const last = finals[finals.length - 1]!;
-      const latencyMs = listener.arrivedAtMs.get(last)! - speechEndMs;
-      latenciesMs.push(latencyMs);
-      console.log(`${clip.id} round ${round + 1}: ${latencyMs} ms  "${finals.map((c) => c.sourceText).join(' | ')}" → "${finals.map((c) => c.text).join(' | ')}"`);
-    }
-  }
-  await speaker.close();
-  await listener.close();
-} finally {
-  await stack.stop();
-}
-const sorted = [...latenciesMs].sort((a, b) => a - b);
-console.log(JSON.stringify({ p50_ms: percentile(sorted, 50), p95_ms: percentile(sorted, 95), n: sorted.length }));
+const repeats = Number(process.env.BENCH_REPEATS ?? 6);
+const { summary } = await runLatencyBench({
+  clips: loadLibrivoxClips(),
+  repeats,
+  logDir: 'test-results/bench-latency-logs',
+  onMeasurement: (m) =>
+    console.log(
+      `${m.clip}: final ${m.finalMs} ms (endpoint ${m.endpointMs} ms), complete ${m.completeMs} ms, first interim ${m.firstInterimMs ?? '-'} ms  "${m.sourceText}" → "${m.text}"`,
+    ),
+});
+console.log(`speech end → final: p50 ${summary.p50_ms} ms, p95 ${summary.p95_ms} ms (n = ${summary.n})`);
+console.log(`speech end → first caption with every word of the final: p50 ${summary.complete_p50_ms} ms, p95 ${summary.complete_p95_ms} ms`);
+console.log(`speech start → first interim: p50 ${summary.first_interim_p50_ms} ms`);
+console.log(`of the final's time: speech end → the sfu cuts its audio p50 ${summary.endpoint_p50_ms} ms; then decoding, translation, delivery p50 ${summary.after_endpoint_p50_ms} ms`);
+console.log(JSON.stringify(summary));
 // libwebrtc's finalizers can abort at exit; the result is out, so leave at once.
 process.exit(0);

@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { REDIS_KEYS, speakerAudioStatsSchema, type SpeakerAudioStats } from '@parley/protocol/streams';
 import type { SfuConfig } from './config.js';
 import type { Peer } from './rooms/Peer.js';
 import type { Room } from './rooms/Room.js';
 import { UtterancePublisher } from './UtterancePublisher.js';
+import type { EndpointingOptions } from './audio/EndpointPolicy.js';
 import { SpeakerAudioPipeline } from './audio/SpeakerAudioPipeline.js';
 import type { SileroVad } from './audio/SileroVad.js';
 
@@ -14,12 +16,34 @@ export interface SpeakerFeedOptions {
   vad: SileroVad;
   config: SfuConfig;
   log: Logger;
+  /** How often what the pipeline saw is written to Redis. */
+  statsIntervalMs?: number;
 }
 
-/** One speaker's microphone turned into utterances on Redis: peer → audio pipeline → publisher. */
+/** Stats outlive the speaker this long, for whoever checks on them afterwards. */
+const STATS_TTL_SECONDS = 600;
+
+/** The endpointing the settings ask for. */
+export function endpointingFrom(config: SfuConfig): EndpointingOptions {
+  return config.ENDPOINTING === 'fixed'
+    ? { mode: 'fixed', silenceSeconds: config.SILENCE_THRESHOLD_SECONDS }
+    : {
+        mode: 'adaptive',
+        minSilenceSeconds: config.ENDPOINT_MIN_SILENCE_SECONDS,
+        maxSilenceSeconds: config.ENDPOINT_MAX_SILENCE_SECONDS,
+        longPhraseSeconds: config.ENDPOINT_LONG_PHRASE_SECONDS,
+      };
+}
+
+/**
+ * One speaker's microphone turned into utterances on Redis: peer → audio pipeline → publisher.
+ * What the pipeline saw (packets, frames, speech, utterances) is kept in Redis too, so anyone can
+ * tell "no caption because nothing arrived" from "no caption because it was not speech".
+ */
 export class SpeakerFeed {
   private readonly pipeline: SpeakerAudioPipeline;
   private readonly publisher: UtterancePublisher;
+  private readonly statsTimer: NodeJS.Timeout;
   private closed = false;
 
   constructor(private readonly options: SpeakerFeedOptions) {
@@ -37,20 +61,43 @@ export class SpeakerFeed {
     );
     this.pipeline = new SpeakerAudioPipeline({
       vad,
-      silenceThresholdSeconds: config.SILENCE_THRESHOLD_SECONDS,
+      endpointing: endpointingFrom(config),
+      pauseHintSeconds: config.PAUSE_HINT_SECONDS,
       maxUtteranceSeconds: config.MAX_UTTERANCE_SECONDS,
     });
     this.pipeline.on('utteranceStart', () => this.publisher.utteranceStarted());
     this.pipeline.on('chunk', (chunk) => this.publisher.chunk(chunk));
     peer.setOpusSink(this.pipeline);
+    this.statsTimer = setInterval(() => void this.writeStats(), options.statsIntervalMs ?? 1_000);
+    this.statsTimer.unref();
+  }
+
+  private async writeStats(): Promise<void> {
+    const { room, peer, redis, log } = this.options;
+    const s = this.pipeline.stats();
+    const stats: SpeakerAudioStats = speakerAudioStatsSchema.parse({
+      room: room.id,
+      speakerId: peer.id,
+      packets: s.packets,
+      frames: s.frames,
+      speechFrames: s.speechFrames,
+      utterances: s.utterances - s.discardedUtterances,
+      discardedUtterances: s.discardedUtterances,
+      updatedAtMs: Date.now(),
+    });
+    await redis.set(REDIS_KEYS.speakerAudioStats(room.id, peer.id), JSON.stringify(stats), 'EX', STATS_TTL_SECONDS).catch((err: unknown) => {
+      log.debug({ err, peer: peer.id }, 'could not write speaker audio stats');
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.statsTimer);
     this.options.peer.setOpusSink(undefined);
     await this.pipeline.flush();
     this.pipeline.close();
+    await this.writeStats();
     await this.publisher.drain();
   }
 }

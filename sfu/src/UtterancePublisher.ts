@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { LanguageCode } from '@parley/protocol';
-import { REDIS_KEYS, recordToFields } from '@parley/protocol/streams';
+import { STREAMS, utteranceAudioStream } from '@parley/protocol/streams';
 
 export interface UtteranceContext {
   room: string;
@@ -15,14 +15,16 @@ export interface UtteranceContext {
 export interface UtteranceChunk {
   seq: number;
   final: boolean;
+  /** The speaker just paused: this chunk completes the phrase so far. */
+  pause: boolean;
+  /** Final chunk only: the phrase ended at the last pause (no speech since). */
+  endsAtPause?: boolean;
   pcm: Buffer;
   endAtMs: number;
 }
 
 /** An utterance's audio stays this long at most if no worker ever finishes it. */
 const UTTERANCE_TTL_SECONDS = 600;
-/** Bounds the assignment stream; entries are tiny and acked within seconds. */
-const ASSIGN_STREAM_MAXLEN = 10_000;
 
 /**
  * Writes one speaker's utterances to Redis: the audio chunks to the utterance's own stream and,
@@ -52,28 +54,28 @@ export class UtterancePublisher {
     const utteranceId = this.utteranceId;
     if (!utteranceId) return;
     if (chunk.final) this.utteranceId = undefined;
-    const key = REDIS_KEYS.utteranceAudio(utteranceId);
+    const audio = utteranceAudioStream(utteranceId);
     const multi = this.redis.multi();
-    multi.xadd(key, '*', ...recordToFields({ seq: chunk.seq, final: chunk.final, endAtMs: chunk.endAtMs, pcm: chunk.pcm }));
-    multi.expire(key, UTTERANCE_TTL_SECONDS);
+    audio.addTo(multi, {
+      seq: chunk.seq,
+      final: chunk.final,
+      pause: chunk.pause,
+      endsAtPause: chunk.endsAtPause ?? false,
+      endAtMs: chunk.endAtMs,
+      pcm: chunk.pcm,
+    });
+    multi.expire(audio.key, UTTERANCE_TTL_SECONDS);
     if (chunk.seq === 0) {
       const c = this.context;
-      multi.xadd(
-        REDIS_KEYS.sttAssign,
-        'MAXLEN',
-        '~',
-        ASSIGN_STREAM_MAXLEN,
-        '*',
-        ...recordToFields({
-          utteranceId,
-          room: c.room,
-          speakerId: c.speakerId,
-          speakerName: c.speakerName,
-          srcLang: c.srcLang,
-          targetLangs: c.targetLangs(),
-          startedAtMs: Date.now(),
-        }),
-      );
+      STREAMS.sttAssign.addTo(multi, {
+        utteranceId,
+        room: c.room,
+        speakerId: c.speakerId,
+        speakerName: c.speakerName,
+        srcLang: c.srcLang,
+        targetLangs: c.targetLangs(),
+        startedAtMs: Date.now(),
+      });
     }
     this.writes = this.writes.then(() => multi.exec()).catch(this.onError);
   }

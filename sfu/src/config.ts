@@ -34,7 +34,18 @@ export const sfuConfigSchema = z
     CONNECTS_PER_SECOND_PER_IP: z.coerce.number().min(0.1).default(5),
     JOIN_BURST: z.coerce.number().int().min(1).default(20),
     JOINS_PER_SECOND: z.coerce.number().min(0.1).default(2),
+    /** `adaptive`: end a phrase sooner when it sounds finished, later at a mid-sentence pause; `fixed`: always after SILENCE_THRESHOLD_SECONDS. */
+    ENDPOINTING: z.enum(['adaptive', 'fixed']).default('adaptive'),
+    /** The silence that ends a phrase with ENDPOINTING=fixed. */
     SILENCE_THRESHOLD_SECONDS: z.coerce.number().min(0.2).max(10).default(0.8),
+    /** With ENDPOINTING=adaptive: the silence that ends a phrase that sounds finished (long, voice falling)… */
+    ENDPOINT_MIN_SILENCE_SECONDS: z.coerce.number().min(0.1).max(10).default(0.3),
+    /** …and one that does not (a few words, voice held up). */
+    ENDPOINT_MAX_SILENCE_SECONDS: z.coerce.number().min(0.2).max(10).default(1),
+    /** Speech this long counts fully as a finished thought. */
+    ENDPOINT_LONG_PHRASE_SECONDS: z.coerce.number().min(0.5).max(60).default(3),
+    /** After this much silence the phrase so far is decoded and translated at once, before the endpoint; 0 turns it off. */
+    PAUSE_HINT_SECONDS: z.coerce.number().min(0).max(10).default(0.2),
     MAX_UTTERANCE_SECONDS: z.coerce.number().min(2).max(60).default(15),
     MAX_QUEUE_DEPTH: z.coerce.number().int().min(1).default(100),
     MAX_PARTICIPANTS_PER_ROOM: z.coerce.number().int().min(1).default(50),
@@ -71,6 +82,10 @@ export const sfuConfigSchema = z
     path: ['RTC_MAX_PORT'],
   })
   .refine((c) => !c.TURN_URLS || c.TURN_SECRET, { message: 'TURN_URLS needs TURN_SECRET', path: ['TURN_SECRET'] })
+  .refine((c) => c.ENDPOINT_MIN_SILENCE_SECONDS <= c.ENDPOINT_MAX_SILENCE_SECONDS, {
+    message: 'ENDPOINT_MIN_SILENCE_SECONDS must not be above ENDPOINT_MAX_SILENCE_SECONDS',
+    path: ['ENDPOINT_MIN_SILENCE_SECONDS'],
+  })
   .superRefine((c, ctx) => {
     if (c.AUTH !== 'oidc') return;
     const need = (key: 'AUTH_GOOGLE_ID' | 'AUTH_GOOGLE_SECRET' | 'AUTH_SECRET' | 'TOKEN_SIGNING_KEYS', what: string) => {

@@ -3,12 +3,11 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
-export const STT_ENGINE_CHOICES = ['auto', 'whisper', 'pocketsphinx'] as const;
-export const MT_ENGINE_CHOICES = ['auto', 'marian', 'nllb', 'apertium'] as const;
-export const WHISPER_SIZES = ['tiny', 'base', 'small', 'medium', 'large-v3'] as const;
-export type SttEngineChoice = (typeof STT_ENGINE_CHOICES)[number];
-export type MtEngineChoice = (typeof MT_ENGINE_CHOICES)[number];
-export type WhisperSize = (typeof WHISPER_SIZES)[number];
+import type { EngineDefinitionBase, EngineRegistry } from './engines/EngineRegistry.js';
+import { mtEngines } from './mt/mtEngines.js';
+import { WHISPER_SIZES } from './stt/engines/whisper.js';
+import { sttEngines } from './stt/sttEngines.js';
+
 export type Device = 'cpu' | 'cuda';
 
 /** `<repo>/models-cache` (git-ignored): beside the checkout, so one `rm -r` frees the space. */
@@ -16,16 +15,22 @@ export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../models-cache', im
 
 const port = z.coerce.number().int().min(0).max(65_535);
 
+/** The engines settings may name; tests pass registries with an engine of their own added. */
+export interface EngineRegistries {
+  stt: EngineRegistry<EngineDefinitionBase>;
+  mt: EngineRegistry<EngineDefinitionBase>;
+}
+
 /** Settings shared by the stt and mt worker processes; names match infra/env.example. */
-export const workerConfigSchema = z.object({
+export const workerConfigSchema = (engines: EngineRegistries = { stt: sttEngines(), mt: mtEngines() }) => z.object({
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
   /** 0 picks a free port (tests); unset means no health server. */
   HEALTH_PORT: port.optional(),
   HEALTH_HOST: z.string().default('127.0.0.1'),
-  /** `auto`: Whisper when its weights are in MODELS_DIR, else pocketsphinx (English only). */
-  STT_ENGINE: z.enum(STT_ENGINE_CHOICES).default('auto'),
-  /** `auto`, per language pair: Marian, else NLLB, else Apertium, by which weights are in MODELS_DIR. */
-  MT_ENGINE: z.enum(MT_ENGINE_CHOICES).default('auto'),
+  /** A speech recognition engine by name, or `auto`: the best one that can run here (Whisper when its weights are in MODELS_DIR, else pocketsphinx). */
+  STT_ENGINE: z.enum(engines.stt.choices).default('auto'),
+  /** A translation engine by name, or `auto`, per language pair: Marian, else NLLB, else Apertium, by which weights are in MODELS_DIR. */
+  MT_ENGINE: z.enum(engines.mt.choices).default('auto'),
   /** Where `npm run models -- pull` puts model weights and the neural engines look for them. */
   MODELS_DIR: z
     .string()
@@ -48,15 +53,15 @@ export const workerConfigSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
-export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+export type WorkerConfig = z.infer<ReturnType<typeof workerConfigSchema>>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, engines?: EngineRegistries): WorkerConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = workerConfigSchema.safeParse(present);
+  const parsed = workerConfigSchema(engines).safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
     throw new ConfigError(`Invalid worker configuration:\n${lines.join('\n')}`);

@@ -76,6 +76,7 @@ describe('worker logs and metrics along an utterance (real Redis, pocketsphinx, 
     const worker = new SttWorker({
       redis,
       engine: timedSttEngine(engine, metrics),
+      readableText: true,
       consumer: 'obs-stt',
       concurrency: 1,
       leaseMs: 600,
@@ -101,8 +102,8 @@ describe('worker logs and metrics along an utterance (real Redis, pocketsphinx, 
       await speak('obs-bad', { corruptSeq: 1 });
       await until('the dead letter', async () => sample(await metrics.registry.metrics(), `parley_dead_letters_total{stream="${REDIS_KEYS.sttAssign}"}`) === 1);
       text = await metrics.registry.metrics();
-      expect(lines.some((l) => l.msg === 'utterance failed')).toBe(true);
-      expect(lines.some((l) => l.msg === 'took over an utterance from a stalled worker')).toBe(true);
+      expect(lines.some((l) => l.msg === 'assignment failed; it will be retried after the lease')).toBe(true);
+      expect(lines.some((l) => l.msg === 'took over an assignment from a stalled consumer')).toBe(true);
       expectUtteranceIdOnEveryLine(lines, 'obs-bad');
     } finally {
       await worker.close();
@@ -144,7 +145,7 @@ describe('worker logs and metrics along an utterance (real Redis, pocketsphinx, 
       await redis.xadd(REDIS_KEYS.mtJobs, '*', ...job('obs-unreachable', ['es']));
       await until('the second dead letter', async () => sample(await metrics.registry.metrics(), `parley_dead_letters_total{stream="${REDIS_KEYS.mtJobs}"}`) === 2);
       text = await metrics.registry.metrics();
-      expect(lines.some((l) => l.msg === 'translation failed; it will be retried')).toBe(true);
+      expect(lines.some((l) => l.msg === 'mt job failed; it will be retried after the lease')).toBe(true);
       expectUtteranceIdOnEveryLine(lines, 'obs-no-route');
       expectUtteranceIdOnEveryLine(lines, 'obs-unreachable');
     } finally {

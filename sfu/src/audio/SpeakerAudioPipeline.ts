@@ -1,6 +1,7 @@
 import { SafeEmitter } from '../SafeEmitter.js';
 import { OpusPcmDecoder } from './OpusPcmDecoder.js';
 import { Resampler48kTo16k } from './Resampler48kTo16k.js';
+import type { EndpointingOptions } from './EndpointPolicy.js';
 import { VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE, type VadModel, type VadStream } from './SileroVad.js';
 import {
   UtteranceSegmenter,
@@ -12,7 +13,11 @@ import {
 export interface SpeakerAudioPipelineOptions {
   /** Shared VAD model (SileroVad.load()); the pipeline takes one stream of it. */
   vad: VadModel;
+  /** Fixed endpointing's silence, when `endpointing` is not given. */
   silenceThresholdSeconds?: number;
+  endpointing?: EndpointingOptions;
+  pauseHintSeconds?: number;
+  splitLookbackSeconds?: number;
   maxUtteranceSeconds?: number;
   chunkSeconds?: number;
   preRollSeconds?: number;
@@ -58,6 +63,8 @@ export interface SpeakerAudioPipelineStats {
   listenerErrors: number;
   /** 512-sample frames classified. */
   frames: number;
+  /** Of those, frames VAD judged to be speech. */
+  speechFrames: number;
   utterances: number;
   discardedUtterances: number;
 }
@@ -108,6 +115,7 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
   private queuedFrames = 0;
   private pumping = false;
   private lastProbability = 0;
+  private readonly speechProbability: number;
   private paused = false;
   private closed = false;
   /** Packets ignored while paused, counted so that stats still show the sender is alive. */
@@ -117,6 +125,7 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
     vadErrors: 0,
     listenerErrors: 0,
     frames: 0,
+    speechFrames: 0,
     utterances: 0,
     discardedUtterances: 0,
   };
@@ -128,7 +137,10 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
     });
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? (() => {});
-    const silenceThresholdSeconds = options.silenceThresholdSeconds ?? 0.8;
+    const endpointing: EndpointingOptions = options.endpointing ?? { mode: 'fixed', silenceSeconds: options.silenceThresholdSeconds ?? 0.8 };
+    // The longest silence that may still end an utterance: gaps and stalls must outlast it.
+    const silenceThresholdSeconds = endpointing.mode === 'fixed' ? endpointing.silenceSeconds : endpointing.maxSilenceSeconds;
+    this.speechProbability = options.speechProbability ?? 0.5;
     this.decoder = new OpusPcmDecoder({
       onPcm: (pcm) => this.onPcm48k(pcm),
       reorderWindowPackets: options.reorderWindowPackets,
@@ -137,7 +149,9 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
     });
     this.vadStream = options.vad.createStream();
     this.segmenter = new UtteranceSegmenter({
-      silenceThresholdSeconds,
+      endpointing,
+      pauseHintSeconds: options.pauseHintSeconds,
+      splitLookbackSeconds: options.splitLookbackSeconds,
       maxUtteranceSeconds: options.maxUtteranceSeconds,
       chunkSeconds: options.chunkSeconds,
       preRollSeconds: options.preRollSeconds,
@@ -341,6 +355,7 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
         }
         this.lastProbability = probability;
         this.counters.frames += 1;
+        if (probability >= this.speechProbability) this.counters.speechFrames += 1;
         this.guard(() => {
           this.segmenter.pushAudio(item.pcm, item.endAtMs);
           this.segmenter.pushProbability(probability);

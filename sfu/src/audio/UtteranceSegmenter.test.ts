@@ -148,7 +148,7 @@ describe('UtteranceSegmenter', () => {
     expect(all.findIndex((v, i) => v !== i % 32_768)).toBe(-1);
   });
 
-  it('splits speech longer than maxUtteranceSeconds into back-to-back utterances', () => {
+  it('splits speech longer than maxUtteranceSeconds into back-to-back utterances, each cut near the cap', () => {
     const h = harness({ maxUtteranceSeconds: 5 });
     h.frames(0.9, framesFor(12));
     h.frames(0.05, framesFor(2));
@@ -158,7 +158,8 @@ describe('UtteranceSegmenter', () => {
     expect(finals.map((c) => c.chunk.index)).toEqual([0, 1, 2]);
     for (const index of [0, 1]) {
       const length = h.chunks().filter((c) => c.chunk.index === index).reduce((n, c) => n + c.samples.length, 0);
-      expect(length).toBeGreaterThanOrEqual(5 * RATE);
+      // Without a pause it is cut at its quietest frame within the last third before the cap.
+      expect(length).toBeGreaterThanOrEqual((5 - 5 / 3) * RATE);
       expect(length).toBeLessThan(5 * RATE + FRAME);
     }
     // Across the cuts the audio is contiguous: no gap, no overlap.
@@ -166,6 +167,70 @@ describe('UtteranceSegmenter', () => {
     expect(all.findIndex((v, i) => v !== i % 32_768)).toBe(-1);
     // seq restarts in every utterance.
     expect(h.chunks().filter((c) => c.chunk.index === 1)[0]?.chunk.seq).toBe(0);
+  });
+
+  it('cuts an utterance that reaches the cap in the middle of its longest pause near the cap, and sends nothing past it early', () => {
+    const h = harness({ maxUtteranceSeconds: 6, splitLookbackSeconds: 2 });
+    h.frames(0.01, 10);
+    h.frames(0.9, framesFor(4.5)); // a short pause inside the lookback, then a longer one
+    h.frames(0.05, 4);
+    h.frames(0.9, framesFor(0.3));
+    h.frames(0.05, 10);
+    const pauseStart = (10 + framesFor(4.5) + 4 + framesFor(0.3)) * FRAME;
+    h.frames(0.9, framesFor(3));
+    h.frames(0.05, framesFor(2));
+    const first = h.chunks().filter((c) => c.chunk.index === 0);
+    expect(first.at(-1)!.chunk.final).toBe(true);
+    // Sample values are their index modulo 32768.
+    const end = (firstSampleIndex(first.at(-1)!) + first.at(-1)!.samples.length) % 32_768;
+    expect(end).toBe((pauseStart + 5 * FRAME) % 32_768);
+    const second = h.chunks().filter((c) => c.chunk.index === 1);
+    expect(firstSampleIndex(second[0]!)).toBe(end);
+    expect(second.at(-1)!.chunk.final).toBe(true);
+  });
+
+  it('sends the audio so far at a short pause, marked, once per pause; the endpoint still comes after the full silence', () => {
+    const h = harness({ pauseHintSeconds: 0.2, silenceThresholdSeconds: 0.8 });
+    h.frames(0.01, 5);
+    h.frames(0.9, framesFor(1.2));
+    h.frames(0.05, framesFor(0.4));
+    const hints = h.chunks().filter((c) => c.chunk.pause);
+    expect(hints).toHaveLength(1);
+    expect(hints[0]!.chunk.final).toBe(false);
+    const sent = h.chunks().flatMap((c) => [...c.samples]);
+    // Every voiced sample has gone out with the hint, though no endpoint yet.
+    expect(sent.length).toBeGreaterThanOrEqual((framesFor(1.2) + 6) * FRAME - 0.3 * RATE);
+    expect(h.chunks().some((c) => c.chunk.final)).toBe(false);
+    h.frames(0.9, framesFor(0.5));
+    h.frames(0.05, framesFor(1));
+    expect(h.chunks().filter((c) => c.chunk.pause)).toHaveLength(2);
+    expect(h.chunks().filter((c) => c.chunk.final)).toHaveLength(1);
+  });
+
+  it('adaptive endpointing ends a long phrase whose voice falls sooner than a short one whose voice stays up', () => {
+    const adaptive = { mode: 'adaptive', minSilenceSeconds: 0.3, maxSilenceSeconds: 1, longPhraseSeconds: 3 } as const;
+    const loud = (level: number) => new Int16Array(FRAME).map((_, i) => Math.round(level * Math.sin(i / 3)));
+    const run = (speechSeconds: number, tailLevel: number) => {
+      const segmenter = new UtteranceSegmenter({ endpointing: adaptive });
+      let endedAfterFrames = -1;
+      let silentFrames = 0;
+      segmenter.on('chunk', (c) => {
+        if (c.final && endedAfterFrames < 0) endedAfterFrames = silentFrames;
+      });
+      const push = (pcm: Int16Array, p: number) => {
+        segmenter.pushAudio(pcm);
+        segmenter.pushProbability(p);
+      };
+      const speech = framesFor(speechSeconds);
+      for (let f = 0; f < speech; f++) push(loud(f < speech - 8 ? 12_000 : tailLevel), 0.9);
+      for (; silentFrames < framesFor(2) && endedAfterFrames < 0; silentFrames++) push(new Int16Array(FRAME), 0.05);
+      return (endedAfterFrames * FRAME) / RATE;
+    };
+    const finishedSentence = run(4, 2_000);
+    const midSentencePause = run(1, 12_000);
+    expect(finishedSentence).toBeLessThan(0.45);
+    expect(midSentencePause).toBeGreaterThan(0.75);
+    expect(midSentencePause).toBeLessThan(1.05);
   });
 
   it('keeps every chunk at most 2 s', () => {

@@ -27,9 +27,11 @@ export function timedSttEngine(engine: SttEngine, metrics: WorkerMetrics): SttEn
       const stream = engine.open(lang);
       return {
         write: (pcm) => timed(() => stream.write(pcm), record('write')),
-        partial: () => timed(() => stream.partial(), record('partial')),
+        partial: (options) => timed(() => stream.partial(options), record('partial')),
         finish: () => timed(() => stream.finish(), record('finish')),
         close: () => stream.close(),
+        // Word times for the caption clean-up pass straight through.
+        ...(stream.words && { words: () => stream.words!() }),
       };
     },
     close: () => engine.close(),

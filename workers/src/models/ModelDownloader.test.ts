@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CatalogEntry } from './catalog.js';
+import type { CatalogEntry } from './catalogEntry.js';
 import { NetworkUnreachableError, proxyFor } from './httpClient.js';
 import { ChecksumMismatchError, HttpStatusError, MANIFEST_FILE, ModelDownloader, type DownloadProgress } from './ModelDownloader.js';
 import { runModelsCommand } from './modelsCommand.js';
@@ -98,7 +98,7 @@ class FakeHub {
 function entry(files: string[], sha256?: Record<string, string>): CatalogEntry {
   return {
     name: 'test-model',
-    kind: 'whisper',
+    engine: 'whisper',
     repo: 'org/repo',
     revision: 'main',
     files: files.map((path) => ({ path, ...(sha256?.[path] && { sha256: sha256[path] }) })),
@@ -271,7 +271,7 @@ describe('models command', () => {
     expect(text).toMatch(/whisper-base +partial/);
     expect(text).toMatch(/whisper-tiny +absent/);
     expect(text).toMatch(/\n {2}en {2}pocketsphinx +pocketsphinx\+none/);
-    expect(text).toMatch(/apertium-apy did not answer/);
+    expect(text).toMatch(/apertium cannot run here: Cannot reach the Apertium server/);
   });
 });
 

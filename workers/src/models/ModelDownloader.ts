@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
-import type { CatalogEntry, CatalogFile } from './catalog.js';
+import type { CatalogEntry, CatalogFile } from './catalogEntry.js';
 import { NetworkUnreachableError, followRedirects } from './httpClient.js';
 import { PART_SUFFIX, modelDir } from './inventory.js';
 

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CATALOG, type CatalogEntry } from './catalog.js';
+import type { CatalogEntry } from './catalogEntry.js';
 
 /** `complete`: every file in place; `partial`: a pull started (or was interrupted); `absent`: nothing. */
 export type ModelState = 'complete' | 'partial' | 'absent';
@@ -30,6 +30,6 @@ export function modelState(modelsDir: string, entry: CatalogEntry): ModelState {
 }
 
 /** The state of every catalogued model in `modelsDir`, by name. */
-export function scanModels(modelsDir: string): Map<string, ModelState> {
-  return new Map(CATALOG.map((entry) => [entry.name, modelState(modelsDir, entry)]));
+export function scanModels(modelsDir: string, catalog: readonly CatalogEntry[]): Map<string, ModelState> {
+  return new Map(catalog.map((entry) => [entry.name, modelState(modelsDir, entry)]));
 }

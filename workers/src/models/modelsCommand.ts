@@ -1,6 +1,11 @@
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from '../config.js';
-import { ALL_LANGUAGES, NO_ENGINE, STT_ENGINE_LANGUAGES, chooseSttEngine, engineTable, modelsIn, mtEngineChooser } from '../engines.js';
-import { CATALOG, catalogEntry } from './catalog.js';
+import { chooseSttEngine, prepareMtEngines } from '../engines/choosers.js';
+import { ALL_LANGUAGES, NO_ENGINE, engineTable } from '../engines/engineTable.js';
+import { modelShelf } from '../engines/ModelShelf.js';
+import { mtEngines, type MtEngineRegistry } from '../mt/mtEngines.js';
+import { sttEngines, type SttEngineRegistry } from '../stt/sttEngines.js';
+import { catalogEntry, catalogOf } from './catalog.js';
+import type { CatalogEntry } from './catalogEntry.js';
 import { NetworkUnreachableError } from './httpClient.js';
 import { scanModels } from './inventory.js';
 import { ModelDownloader } from './ModelDownloader.js';
@@ -13,6 +18,14 @@ export interface CommandIo {
   /** Overrides for tests: a local server stands in for the Hub. */
   connectTimeoutMs?: number;
   retries?: number;
+  /** The engines to list and choose from (tests add one of their own). */
+  engines?: { stt: SttEngineRegistry; mt: MtEngineRegistry };
+}
+
+interface CommandContext {
+  config: WorkerConfig;
+  engines: { stt: SttEngineRegistry; mt: MtEngineRegistry };
+  catalog: CatalogEntry[];
 }
 
 const USAGE = `Usage:
@@ -22,21 +35,23 @@ const USAGE = `Usage:
 
 /** `models list` / `models pull`; resolves with the process exit code. */
 export async function runModelsCommand(argv: string[], io: CommandIo): Promise<number> {
+  const engines = io.engines ?? { stt: sttEngines(), mt: mtEngines() };
   let config: WorkerConfig;
   try {
-    config = loadWorkerConfig(io.env);
+    config = loadWorkerConfig(io.env, engines);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.stderr.write(`${error.message}\n`);
     return 2;
   }
+  const context: CommandContext = { config, engines, catalog: catalogOf(engines.stt, engines.mt) };
   const [command, ...names] = argv;
   switch (command) {
     case 'list':
-      await list(config, io);
+      await list(context, io);
       return 0;
     case 'pull':
-      return pull(config, names, io);
+      return pull(context, names, io);
     case undefined:
     case 'help':
     case '--help':
@@ -49,14 +64,14 @@ export async function runModelsCommand(argv: string[], io: CommandIo): Promise<n
   }
 }
 
-async function pull(config: WorkerConfig, names: string[], io: CommandIo): Promise<number> {
+async function pull({ config, catalog }: CommandContext, names: string[], io: CommandIo): Promise<number> {
   if (!names.length) {
     io.stderr.write(`Name at least one model to pull.\n${USAGE}`);
     return 2;
   }
-  const unknown = names.filter((name) => !catalogEntry(name));
+  const unknown = names.filter((name) => !catalogEntry(name, catalog));
   if (unknown.length) {
-    io.stderr.write(`Unknown model ${unknown.map((n) => `"${n}"`).join(', ')}. Pullable models: ${CATALOG.map((e) => e.name).join(', ')}.\n`);
+    io.stderr.write(`Unknown model ${unknown.map((n) => `"${n}"`).join(', ')}. Pullable models: ${catalog.map((e) => e.name).join(', ')}.\n`);
     return 2;
   }
   const bar = new ProgressBar(io.stderr);
@@ -68,7 +83,7 @@ async function pull(config: WorkerConfig, names: string[], io: CommandIo): Promi
     ...(io.retries !== undefined && { retries: io.retries }),
   });
   for (const name of names) {
-    const entry = catalogEntry(name)!;
+    const entry = catalogEntry(name, catalog)!;
     io.stderr.write(`Pulling ${name} (${entry.repo}, about ${entry.approxMegabytes} MB) into ${config.MODELS_DIR}\n`);
     try {
       const result = await downloader.pull(entry, config.MODELS_DIR);
@@ -96,22 +111,23 @@ function describeFailure(error: unknown, config: WorkerConfig, env: NodeJS.Proce
   return `Pull failed: ${(error as Error).message}`;
 }
 
-async function list(config: WorkerConfig, io: CommandIo): Promise<void> {
+async function list({ config, engines, catalog }: CommandContext, io: CommandIo): Promise<void> {
   const out = (line = ''): void => void io.stdout.write(`${line}\n`);
-  const states = scanModels(config.MODELS_DIR);
+  const states = scanModels(config.MODELS_DIR, catalog);
   out(`Models in ${config.MODELS_DIR}:`);
-  const width = Math.max(...CATALOG.map((e) => e.name.length));
-  for (const entry of CATALOG) {
+  const width = Math.max(...catalog.map((e) => e.name.length));
+  for (const entry of catalog) {
     out(`  ${entry.name.padEnd(width)}  ${(states.get(entry.name) ?? 'absent').padEnd(8)}  ~${String(entry.approxMegabytes).padStart(5)} MB  ${entry.description}`);
   }
-  const models = modelsIn(config.MODELS_DIR);
-  const sttName = chooseSttEngine(config.STT_ENGINE, config.MODEL_SIZE, models);
-  const mt = await mtEngineChooser(config, models);
-  const table = engineTable({ name: sttName, languages: STT_ENGINE_LANGUAGES[sttName] }, mt.choose);
+  const context = { config, models: modelShelf(config.MODELS_DIR, catalog), log: { info() {}, warn() {} } };
+  const stt = chooseSttEngine(context, engines.stt);
+  const mt = await prepareMtEngines(context, engines.mt);
+  const table = engineTable(stt, mt.choose);
   out();
   out(`Engines (STT_ENGINE=${config.STT_ENGINE}, MT_ENGINE=${config.MT_ENGINE}, MODEL_SIZE=${config.MODEL_SIZE}):`);
-  if (sttName === 'whisper' && !models.whisper(config.MODEL_SIZE)) out(`  whisper-${config.MODEL_SIZE} is not complete: the stt worker will not start until it is pulled.`);
-  if (mt.apertiumReachable === false) out(`  apertium-apy did not answer at ${config.APERTIUM_URL}; Apertium pairs are not counted.`);
+  const sttMissing = stt.missing(context);
+  if (sttMissing) out(`  ${stt.name} cannot start yet: ${sttMissing}`);
+  for (const [name, reason] of mt.unavailable) out(`  ${name} cannot run here: ${reason}`);
   out(`  source > target (${NO_ENGINE}: no captions in that language)`);
   const cell = Math.max(...Object.values(table).map((v) => v.length), 4);
   out(`  ${' '.repeat(4)}${ALL_LANGUAGES.map((l) => l.padEnd(cell)).join(' ')}`);

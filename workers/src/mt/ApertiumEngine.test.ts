@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ApertiumEngine, cleanApertiumOutput } from './ApertiumEngine.js';
+import { ApertiumEngine, cleanApertiumOutput, uncapitaliseAfterUnknownOpening } from './ApertiumEngine.js';
 import { MtError } from './MtEngine.js';
 
 describe('ApertiumEngine (real apertium-apy)', () => {
@@ -14,6 +14,25 @@ describe('ApertiumEngine (real apertium-apy)', () => {
     expect(spanish).toMatch(/joven/);
     expect(spanish).toBe(cleanApertiumOutput(spanish));
     expect(cleanApertiumOutput('  #muro  más ')).toBe('muro más');
+  });
+
+  it('translates sentence-cased, punctuated text better than bare lower-case words', async () => {
+    // What the recogniser's clean-up gives it: "I", capitals and full stops.
+    expect(await engine.translate('I think I am here.', 'en', 'es')).toBe('Pienso que soy aquí.');
+    expect(await engine.translate('i think i am here', 'en', 'es')).not.toMatch(/^Pienso/);
+    expect(await engine.translate('Mr. Coulter is the apostle of the middle classes.', 'en', 'es')).toBe('Señor Coulter es el apóstol de las clases medias.');
+  });
+
+  it('shows unknown words without marks and does not capitalise the word after an unknown first word', async () => {
+    expect(await engine.translate('Marianne was here. Elinor was there.', 'en', 'es')).toBe('Marianne era aquí. Elinor era allí.');
+    expect(await engine.translate('He said blorf is good.', 'en', 'es')).not.toMatch(/[*@#]/);
+  });
+
+  it('lower-cases only the word after a sentence-opening run of unknown words', () => {
+    expect(uncapitaliseAfterUnknownOpening('*Elinor Era allí. *Mr *Coulter Es aquí')).toBe('*Elinor era allí. *Mr *Coulter es aquí');
+    expect(uncapitaliseAfterUnknownOpening('Vio *Coulter Y Londres')).toBe('Vio *Coulter Y Londres');
+    expect(uncapitaliseAfterUnknownOpening('Marianne era aquí.')).toBe('Marianne era aquí.');
+    expect(cleanApertiumOutput('*Elinor era @casa y #muro')).toBe('Elinor era casa y muro');
   });
 
   it('knows the installed pairs and routes', () => {

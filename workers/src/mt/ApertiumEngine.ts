@@ -1,8 +1,8 @@
 import type { LanguageCode } from '@parley/protocol';
 import { MtError, type MtEngine } from './MtEngine.js';
 
-/** Apertium names languages by ISO 639-3. */
-const APERTIUM_CODES: Record<LanguageCode, string> = {
+/** The languages Apertium may serve here, by their ISO 639-3 names in Apertium. */
+export const APERTIUM_CODES: Record<LanguageCode, string> = {
   en: 'eng',
   es: 'spa',
   fr: 'fra',
@@ -21,11 +21,22 @@ export interface ApertiumEngineOptions {
 }
 
 /**
- * Apertium's raw output has doubled spaces where words were dropped and `#` before words it could
- * not inflect; readers get the words alone.
+ * Apertium's raw output has doubled spaces where words were dropped, and marks words: `*` unknown
+ * (passed through untranslated), `@` no translation of the lemma, `#` could not inflect. Readers
+ * get the words alone.
  */
 export function cleanApertiumOutput(text: string): string {
-  return text.replace(/(^|\s)#(?=\S)/g, '$1').replace(/\s+/g, ' ').trim();
+  return text.replace(/(^|[\s"'(¿¡])[*@#](?=\S)/g, '$1').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Apertium moves a sentence's capital to its first word it translates: with an unknown word first
+ * ("*Elinor was there"), the next word comes out capitalised too ("Elinor Era allí"). Marked
+ * output shows where that happened; the word after a sentence-opening run of unknown words is put
+ * back in lower case.
+ */
+export function uncapitaliseAfterUnknownOpening(marked: string): string {
+  return marked.replace(/(^|[.!?]\s+)((?:[¿¡"'(]?\*\S+\s+)+)([@#]?)(\p{Lu})(\p{Ll}*)/gu, (_m, start: string, unknown: string, mark: string, first: string, rest: string) => `${start}${unknown}${mark}${first.toLowerCase()}${rest}`);
 }
 
 /**
@@ -83,12 +94,13 @@ export class ApertiumEngine implements MtEngine {
     for (let i = 0; i + 1 < route.length; i++) {
       if (current.trim() === '') return '';
       const langpair = `${APERTIUM_CODES[route[i]!]}|${APERTIUM_CODES[route[i + 1]!]}`;
-      const query = new URLSearchParams({ langpair, q: current, markUnknown: 'no' });
+      // Marked, so the case fix below can see unknown words; the marks are removed after it.
+      const query = new URLSearchParams({ langpair, q: current, markUnknown: 'yes' });
       const body = (await this.get(`/translate?${query}`)) as { responseData?: { translatedText?: string }; responseDetails?: string };
       if (typeof body.responseData?.translatedText !== 'string') {
         throw new MtError(`Apertium gave no translation for ${langpair}: ${body.responseDetails ?? 'no details'}`, true);
       }
-      current = cleanApertiumOutput(body.responseData.translatedText);
+      current = cleanApertiumOutput(uncapitaliseAfterUnknownOpening(body.responseData.translatedText));
     }
     return current;
   }

@@ -1,8 +1,7 @@
 import { AutoTokenizer, MarianMTModel } from '@huggingface/transformers';
 import type { LanguageCode } from '@parley/protocol';
 import type { Device } from '../config.js';
-import { ALL_LANGUAGES, marianRoute } from '../engines.js';
-import { marianModelName } from '../models/catalog.js';
+import { marianModelName, marianRoute, MARIAN_PAIRS } from './engines/marian.js';
 import { modelDir as catalogModelDir } from '../models/inventory.js';
 import { ModelNotFoundError, detectDtype, loadOnDevice, requireModelDir, silentLog, useLocalModelsOnly, type EngineLog } from '../models/localModels.js';
 import { MtError, type MtEngine } from './MtEngine.js';
@@ -49,11 +48,9 @@ export class MarianEngine implements MtEngine {
     if (options.pairDirs) {
       for (const [pair, dir] of Object.entries(options.pairDirs)) if (dir) dirs.set(pair as PairKey, dir);
     } else if (options.modelsDir) {
-      for (const from of ALL_LANGUAGES) {
-        for (const to of ALL_LANGUAGES) {
-          const dir = catalogModelDir(options.modelsDir, { name: marianModelName(from, to) });
-          if (from !== to && detectDtype(dir)) dirs.set(`${from}>${to}`, dir);
-        }
+      for (const [from, to] of MARIAN_PAIRS) {
+        const dir = catalogModelDir(options.modelsDir, { name: marianModelName(from, to) });
+        if (detectDtype(dir)) dirs.set(`${from}>${to}`, dir);
       }
     }
     if (!dirs.size) {

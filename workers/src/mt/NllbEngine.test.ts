@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { LANGUAGES, type LanguageCode } from '@parley/protocol';
 import { ModelNotFoundError } from '../models/localModels.js';
 import { MtError } from './MtEngine.js';
-import { NLLB_CODES, NllbEngine, nllbCode } from './NllbEngine.js';
+import { NLLB_CODES } from './engines/nllb.js';
+import { NllbEngine, nllbCode } from './NllbEngine.js';
 
 describe('NLLB language codes', () => {
   it('names every language of the product by its FLORES-200 code', () => {

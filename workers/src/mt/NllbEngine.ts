@@ -1,22 +1,10 @@
 import { AutoModelForSeq2SeqLM, AutoTokenizer } from '@huggingface/transformers';
 import type { LanguageCode } from '@parley/protocol';
 import type { Device } from '../config.js';
-import { NLLB_MODEL_NAME } from '../models/catalog.js';
+import { NLLB_CODES, NLLB_MODEL_NAME } from './engines/nllb.js';
 import { loadOnDevice, requireModelDir, silentLog, useLocalModelsOnly, type EngineLog } from '../models/localModels.js';
 import { MtError, type MtEngine } from './MtEngine.js';
 import { DEFAULT_TOKEN_BUDGET, MAX_INPUT_TOKENS, generateTranslation, type Seq2SeqInputs, type Seq2SeqModel, type TokenBudget, type TranslationResult } from './seq2seq.js';
-
-/** NLLB-200 names languages by ISO 639-3 and script (FLORES-200 codes). */
-export const NLLB_CODES: Record<LanguageCode, string> = {
-  en: 'eng_Latn',
-  es: 'spa_Latn',
-  fr: 'fra_Latn',
-  de: 'deu_Latn',
-  it: 'ita_Latn',
-  pt: 'por_Latn',
-  ca: 'cat_Latn',
-  nl: 'nld_Latn',
-};
 
 export function nllbCode(lang: LanguageCode): string {
   const code = NLLB_CODES[lang];

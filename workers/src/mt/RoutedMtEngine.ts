@@ -1,5 +1,5 @@
 import type { LanguageCode } from '@parley/protocol';
-import { NO_ENGINE } from '../engines.js';
+import { NO_ENGINE } from '../engines/engineTable.js';
 import { MtError, type MtEngine } from './MtEngine.js';
 
 /** Hands each language pair to the engine chosen for it at start (see engines.ts). */

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LanguageCode } from '@parley/protocol';
+import { POCKETSPHINX_LANGUAGES } from './engines/pocketsphinx.js';
 import { PocketsphinxEngineStream, type DecoderLender } from './PocketsphinxEngineStream.js';
 import type { SttEngine, SttStream } from './SttEngine.js';
 
@@ -20,6 +21,8 @@ export interface PocketsphinxDecoder {
   processRaw(samples: Int16Array): Promise<number>;
   partial(): string;
   endUtt(): Promise<string>;
+  /** Words (and fillers such as <sil>) of the current partial, or after endUtt the final, in 10 ms frames. */
+  segments(): { word: string; startFrame: number; endFrame: number }[];
   free(): void;
   readonly busy: boolean;
   readonly freed: boolean;
@@ -82,7 +85,7 @@ export function loadPocketsphinxAddon(dir: string = ADDON_DIR): PocketsphinxAddo
 /** Offline English speech recognition with a pool of pocketsphinx decoders. */
 export class PocketsphinxEngine implements SttEngine {
   readonly name = 'pocketsphinx';
-  readonly languages: readonly LanguageCode[] = ['en'];
+  readonly languages = POCKETSPHINX_LANGUAGES;
   private readonly idle: PocketsphinxDecoder[];
   private readonly lent = new Set<PocketsphinxDecoder>();
   private readonly waiting: { resolve: (decoder: PocketsphinxDecoder) => void; reject: (error: Error) => void }[] = [];

@@ -1,4 +1,4 @@
-import type { SttStream } from './SttEngine.js';
+import type { PartialOptions, SttStream } from './SttEngine.js';
 
 export type SttStreamState = 'open' | 'finishing' | 'finished' | 'closed';
 
@@ -12,7 +12,7 @@ export abstract class SerialSttStream implements SttStream {
   protected tail: Promise<unknown> = Promise.resolve();
 
   abstract write(pcm: Int16Array): Promise<void>;
-  abstract partial(): Promise<string>;
+  abstract partial(options?: PartialOptions): Promise<string>;
   abstract finish(): Promise<string>;
   abstract close(): void;
 

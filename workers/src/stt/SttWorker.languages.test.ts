@@ -30,6 +30,7 @@ describe('SttWorker and languages its engine does not serve', () => {
     worker = new SttWorker({
       redis,
       engine,
+      readableText: true,
       consumer: 'stt-languages-test',
       concurrency: 1,
       leaseMs: 600,

@@ -1,17 +1,21 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LanguageCode } from '@parley/protocol';
-import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, recordToFields, sttAssignmentSchema, type SttAssignment } from '@parley/protocol/streams';
+import { CONSUMER_GROUPS, PermanentFailure, REDIS_KEYS, STREAMS, StreamConsumer, type Delivery, type SttAssignment } from '@parley/protocol/streams';
 import { CaptionPublisher } from '../CaptionPublisher.js';
 import { streamBacklog } from '../metrics/streamBacklog.js';
 import type { WorkerMetrics } from '../metrics/WorkerMetrics.js';
-import { autoClaim, ensureConsumerGroup, readGroup, type StreamEntry } from '../redisStreams.js';
 import type { SttEngine } from './SttEngine.js';
 import { UtteranceJob, type RecognisedText } from './UtteranceJob.js';
 
 export interface SttWorkerOptions {
   redis: Redis;
   engine: SttEngine;
+  /**
+   * Clean up the engine's bare words for reading (sentence case, "I", numbers, punctuation from
+   * pauses); off for engines that punctuate themselves.
+   */
+  readableText: boolean;
   consumer: string;
   concurrency: number;
   leaseMs: number;
@@ -25,139 +29,85 @@ export interface SttWorkerOptions {
   metrics?: WorkerMetrics;
 }
 
-const MT_STREAM_MAXLEN = 100_000;
-
 /**
- * Takes utterances from the assignment stream (consumer group), decodes each on one reader
- * connection, and writes interim and final text out. Holds each utterance by renewing its pending
- * entry; another worker takes over entries left idle past the lease (this one died).
+ * Takes utterances from the assignment stream and decodes each on a reader connection of its own,
+ * writing interim and final text out. The StreamConsumer holds each utterance by renewing its
+ * entry; another worker takes over entries left past the lease (this one died) and decodes the
+ * utterance again from its first chunk.
  */
 export class SttWorker {
-  private readonly active = new Map<string, { assignment: SttAssignment; lost: boolean }>();
   private readonly idleReaders: Redis[] = [];
   private readonly allReaders: Redis[] = [];
-  private readonly groupReader: Redis;
+  private readonly consumer: StreamConsumer<SttAssignment>;
   private readonly captions: CaptionPublisher;
-  private slotFreed: (() => void) | undefined;
-  private leaseTimer: NodeJS.Timeout | undefined;
-  private loop: Promise<void> | undefined;
   private closed = false;
   finals = 0;
   interims = 0;
 
   constructor(private readonly options: SttWorkerOptions) {
-    this.groupReader = options.redis.duplicate();
     for (let i = 0; i < options.concurrency; i++) {
       const reader = options.redis.duplicate();
       this.idleReaders.push(reader);
       this.allReaders.push(reader);
     }
     this.captions = new CaptionPublisher(options.redis, options.metrics);
+    this.consumer = new StreamConsumer<SttAssignment>({
+      redis: options.redis,
+      stream: STREAMS.sttAssign,
+      group: CONSUMER_GROUPS.stt,
+      consumer: options.consumer,
+      concurrency: options.concurrency,
+      leaseMs: options.leaseMs,
+      maxDeliveries: options.maxDeliveries ?? 3,
+      log: options.log,
+      what: 'assignment',
+      describe: (assignment) => `utterance ${assignment.utteranceId}`,
+      logFields: (assignment) => ({ utteranceId: assignment.utteranceId }),
+      handle: (delivery) => this.decode(delivery),
+      // A taken-over entry's age is its first worker's failure, not queueing.
+      onDelivery: (delivery) => {
+        if (!delivery.takenOver) options.metrics?.tookEntry('stt_queue', delivery.id);
+      },
+      onDeadLetter: () => options.metrics?.deadLettered(REDIS_KEYS.sttAssign),
+      // The audio is needed until the final is out; then it goes with the acknowledgement.
+      onAck: (multi, delivery) => void multi.del(REDIS_KEYS.utteranceAudio(delivery.value.utteranceId)),
+    });
   }
 
   get activeUtterances(): number {
-    return this.active.size;
+    return this.consumer.active;
   }
 
   async start(): Promise<void> {
-    await ensureConsumerGroup(this.options.redis, REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt);
-    this.leaseTimer = setInterval(() => void this.renewAndReclaim(), Math.max(200, Math.floor(this.options.leaseMs / 3)));
-    this.loop = this.readAssignments();
+    await this.consumer.start();
   }
 
-  private async readAssignments(): Promise<void> {
-    const { consumer, log } = this.options;
-    while (!this.closed) {
-      if (this.active.size >= this.options.concurrency) {
-        await new Promise<void>((resolve) => (this.slotFreed = resolve));
-        continue;
-      }
-      let entries: StreamEntry[];
-      try {
-        entries = await readGroup(this.groupReader, REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt, consumer, 1, 1_000);
-      } catch (error) {
-        if (this.closed) return;
-        log.warn({ err: (error as Error).message }, 'reading assignments failed; retrying');
-        await new Promise((r) => setTimeout(r, 500));
-        continue;
-      }
-      for (const [id, fields] of entries) void this.startJob(id, fields, false);
-    }
-  }
-
-  /** Keeps our utterances' entries fresh and adopts ones whose worker stopped renewing. */
-  private async renewAndReclaim(): Promise<void> {
-    const { redis, consumer, leaseMs, log } = this.options;
-    try {
-      for (const [id, job] of this.active) {
-        const pending = (await redis.xpending(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt, id, id, 1)) as [string, string, number, number][];
-        if (pending[0]?.[1] !== consumer) {
-          job.lost = true;
-          continue;
-        }
-        await redis.xclaim(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt, consumer, 0, id, 'JUSTID');
-      }
-      const free = this.options.concurrency - this.active.size;
-      if (free > 0 && !this.closed) {
-        const claimed = await autoClaim(redis, REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt, consumer, leaseMs, free);
-        for (const [id, fields] of claimed) if (!this.active.has(id)) void this.startJob(id, fields, true);
-      }
-    } catch (error) {
-      if (!this.closed) log.warn({ err: (error as Error).message }, 'lease renewal failed');
-    }
-  }
-
-  private async startJob(entryId: string, fields: (string | Buffer)[], takenOver: boolean): Promise<void> {
-    const { redis, log } = this.options;
-    const parsed = sttAssignmentSchema.safeParse(fieldsToRecord(fields));
-    if (!parsed.success) {
-      await this.deadLetter(entryId, `malformed assignment: ${parsed.error.issues[0]?.message}`, undefined);
-      return;
-    }
-    const assignment = parsed.data;
-    if (!this.options.engine.languages.includes(assignment.srcLang)) {
-      // Retrying cannot help: set it aside now, and drop its audio.
-      await this.deadLetter(entryId, `no speech recognition engine here serves "${assignment.srcLang}" (${this.options.engine.name} serves ${this.options.engine.languages.join(', ')}); utterance ${assignment.utteranceId} was not transcribed`, assignment.utteranceId);
+  private async decode(delivery: Delivery<SttAssignment>): Promise<'release' | void> {
+    const { redis, engine } = this.options;
+    const assignment = delivery.value;
+    if (!engine.languages.includes(assignment.srcLang)) {
+      // Retrying cannot help: drop its audio and set it aside now.
       await redis.del(REDIS_KEYS.utteranceAudio(assignment.utteranceId));
-      return;
-    }
-    if (takenOver) {
-      const pending = (await redis.xpending(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt, entryId, entryId, 1)) as [string, string, number, number][];
-      const deliveries = pending[0]?.[3] ?? 0;
-      if (deliveries > (this.options.maxDeliveries ?? 3)) {
-        await this.deadLetter(entryId, `utterance ${assignment.utteranceId} was delivered ${deliveries} times without finishing`, assignment.utteranceId);
-        return;
-      }
-      log.info({ utteranceId: assignment.utteranceId, deliveries }, 'took over an utterance from a stalled worker');
-    } else {
-      this.options.metrics?.tookEntry('stt_queue', entryId);
+      throw new PermanentFailure(`no speech recognition engine here serves "${assignment.srcLang}" (${engine.name} serves ${engine.languages.join(', ')}); it was not transcribed`);
     }
     const reader = this.idleReaders.pop();
-    if (!reader) return; // Over capacity: the entry stays pending and is reclaimed later.
-    const job = { assignment, lost: false };
-    this.active.set(entryId, job);
+    if (!reader) return 'release'; // The consumer never hands out more than `concurrency`; kept for safety.
     try {
       const outcome = await new UtteranceJob({
         assignment,
-        engine: this.options.engine,
+        engine,
+        readableText: this.options.readableText,
         reader,
         interimIntervalSeconds: this.options.interimIntervalSeconds,
         chunkTimeoutMs: this.options.chunkTimeoutMs ?? 30_000,
-        stillOwned: () => !job.lost && !this.closed,
+        replaying: delivery.takenOver,
+        stillOwned: () => delivery.held && !this.closed,
         onText: (text) => this.output(assignment, text),
         onInterimShed: () => this.options.metrics?.interimShed('decoder_behind'),
       }).run();
-      if (outcome !== 'lost' && !this.closed) {
-        await redis.multi().xack(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt, entryId).del(REDIS_KEYS.utteranceAudio(assignment.utteranceId)).exec();
-      }
-    } catch (error) {
-      // Left pending: after the lease another worker (or this one) retries it, up to maxDeliveries.
-      if (!this.closed) log.error({ err: error, utteranceId: assignment.utteranceId }, 'utterance failed');
+      return outcome === 'lost' ? 'release' : undefined;
     } finally {
-      this.active.delete(entryId);
       this.idleReaders.push(reader);
-      this.slotFreed?.();
-      this.slotFreed = undefined;
     }
   }
 
@@ -191,48 +141,27 @@ export class SttWorker {
       this.options.metrics?.interimShed('mt_backlog');
       return;
     }
-    await redis.xadd(
-      REDIS_KEYS.mtJobs,
-      'MAXLEN',
-      '~',
-      MT_STREAM_MAXLEN,
-      '*',
-      ...recordToFields({
-        utteranceId: assignment.utteranceId,
-        room: assignment.room,
-        speakerId: assignment.speakerId,
-        speakerName: assignment.speakerName,
-        seq: recognised.seq,
-        kind: recognised.kind,
-        srcLang: assignment.srcLang,
-        targetLangs: targets,
-        text: recognised.text,
-        sttEngine: engine.name,
-        startedAtMs: assignment.startedAtMs,
-        audioEndAtMs: recognised.audioEndAtMs,
-      }),
-    );
-  }
-
-  private async deadLetter(entryId: string, reason: string, utteranceId: string | undefined): Promise<void> {
-    const { redis, log } = this.options;
-    log.warn({ entry: entryId, utteranceId, reason }, 'moved an assignment to the dead-letter stream');
-    this.options.metrics?.deadLettered(REDIS_KEYS.sttAssign);
-    await redis
-      .multi()
-      .xadd(REDIS_KEYS.deadLetter, 'MAXLEN', '~', 10_000, '*', 'stream', REDIS_KEYS.sttAssign, 'entry', entryId, 'reason', reason)
-      .xack(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt, entryId)
-      .exec();
+    await STREAMS.mtJobs.add(redis, {
+      utteranceId: assignment.utteranceId,
+      room: assignment.room,
+      speakerId: assignment.speakerId,
+      speakerName: assignment.speakerName,
+      seq: recognised.seq,
+      kind: recognised.kind,
+      srcLang: assignment.srcLang,
+      targetLangs: targets,
+      text: recognised.text,
+      sttEngine: engine.name,
+      startedAtMs: assignment.startedAtMs,
+      audioEndAtMs: recognised.audioEndAtMs,
+    });
   }
 
   /** Idempotent: stops taking work; utterances in flight stay pending for another worker. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.leaseTimer);
-    this.slotFreed?.();
-    const connections = [this.groupReader, ...this.allReaders];
-    for (const c of connections) c.disconnect();
-    await this.loop?.catch(() => {});
+    await this.consumer.close();
+    for (const reader of this.allReaders) reader.disconnect();
   }
 }

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { CaptionKind } from '@parley/protocol';
-import { REDIS_KEYS, audioChunkSchema, fieldsToRecord, type SttAssignment } from '@parley/protocol/streams';
-import type { SttEngine } from './SttEngine.js';
+import { utteranceAudioStream, type SttAssignment } from '@parley/protocol/streams';
+import { readableText } from '../text/readableText.js';
+import type { SttEngine, SttStream } from './SttEngine.js';
 
 export interface RecognisedText {
   kind: CaptionKind;
@@ -13,11 +14,18 @@ export interface RecognisedText {
 export interface UtteranceJobOptions {
   assignment: SttAssignment;
   engine: SttEngine;
+  /** Clean the engine's words up for reading (engines that give bare lower-case words). */
+  readableText: boolean;
   /** A connection of its own: this job blocks on XREAD. */
   reader: Redis;
   interimIntervalSeconds: number;
   /** Gives up on an utterance whose next chunk does not come for this long (speaker vanished). */
   chunkTimeoutMs: number;
+  /**
+   * Taken over from a worker that died: the audio already in Redis is decoded without interims,
+   * so no caption goes out with a lower sequence number than one already shown.
+   */
+  replaying?: boolean;
   /** Called for each interim and for the final; awaited, so output is written before the ack. */
   onText: (text: RecognisedText) => Promise<void>;
   /** True while this worker still owns the utterance. */
@@ -29,47 +37,55 @@ export interface UtteranceJobOptions {
 export type UtteranceOutcome = 'final' | 'abandoned' | 'lost';
 
 const SAMPLE_RATE_HZ = 16_000;
+/** Chunks read per XREAD; a read that returns this many may have more waiting behind it. */
+const READ_COUNT = 50;
 
 /** Decodes one utterance as its chunks arrive, replaying it from the first chunk if taken over. */
 export class UtteranceJob {
-  private lastPartial = '';
+  private lastInterim = '';
   private emittedInterim = false;
 
   constructor(private readonly options: UtteranceJobOptions) {}
 
   async run(): Promise<UtteranceOutcome> {
     const { assignment, engine, reader, interimIntervalSeconds, chunkTimeoutMs, onText, stillOwned } = this.options;
-    const key = REDIS_KEYS.utteranceAudio(assignment.utteranceId);
+    const audio = utteranceAudioStream(assignment.utteranceId);
     const stream = engine.open(assignment.srcLang);
     let lastId = '0';
     let expectedSeq = 0;
     let samplesSinceInterim = 0;
     let samplesBehind = 0;
     let lastChunkAtMs = Date.now();
+    let caughtUp = !this.options.replaying;
     try {
       for (;;) {
         if (!stillOwned()) return 'lost';
-        const reply = (await reader.xreadBuffer('COUNT', 50, 'BLOCK', 1_000, 'STREAMS', key, lastId)) as [Buffer, [Buffer, Buffer[]][]][] | null;
+        const reply = (await reader.xreadBuffer('COUNT', READ_COUNT, 'BLOCK', 1_000, 'STREAMS', audio.key, lastId)) as [Buffer, [Buffer, Buffer[]][]][] | null;
         if (!reply) {
-          if (Date.now() - lastChunkAtMs > chunkTimeoutMs || (await reader.exists(key)) === 0) return 'abandoned';
+          caughtUp = true;
+          if (Date.now() - lastChunkAtMs > chunkTimeoutMs || (await reader.exists(audio.key)) === 0) return 'abandoned';
           continue;
         }
         lastChunkAtMs = Date.now();
         const entries = reply[0]?.[1] ?? [];
+        if (entries.length < READ_COUNT) caughtUp = true;
         for (const [index, [id, fields]] of entries.entries()) {
           lastId = id.toString();
           // More audio already waiting means this worker is behind: interims are shed, never finals.
-          const behind = index < entries.length - 1;
-          const parsed = audioChunkSchema.safeParse(fieldsToRecord(fields));
-          if (!parsed.success) throw new Error(`malformed audio chunk ${lastId}: ${parsed.error.issues[0]?.message}`);
-          const chunk = parsed.data;
+          const behind = !caughtUp || index < entries.length - 1;
+          const parsed = audio.parse(fields);
+          if (!parsed.ok) throw new Error(`malformed audio chunk ${lastId}: ${parsed.error}`);
+          const chunk = parsed.value;
           if (chunk.seq < expectedSeq) continue;
           expectedSeq = chunk.seq + 1;
           const pcm = chunk.pcm;
           const samples = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
-          if (samples.length) await stream.write(samples);
+          // A phrase that ended at its pause chunk: the stream already holds all of it (and, after a
+          // complete partial, its final text); the quiet that confirmed the end adds nothing.
+          const quietTail = chunk.final && chunk.endsAtPause;
+          if (samples.length && !quietTail) await stream.write(samples);
           if (chunk.final) {
-            const text = (await stream.finish()).trim();
+            const text = this.shown(stream, await stream.finish(), true);
             // An empty final still goes out when interims were shown, so the screen drops them.
             if (text || this.emittedInterim) await onText({ kind: 'final', seq: chunk.seq, text, audioEndAtMs: chunk.endAtMs });
             return 'final';
@@ -80,13 +96,15 @@ export class UtteranceJob {
             samplesBehind = 0;
             this.options.onInterimShed?.();
           }
-          if (!behind && samplesSinceInterim >= interimIntervalSeconds * SAMPLE_RATE_HZ) {
+          // At a pause the whole phrase so far goes out at once: readers see all of it before the final.
+          const due = chunk.pause || samplesSinceInterim >= interimIntervalSeconds * SAMPLE_RATE_HZ;
+          if (!behind && due) {
             samplesSinceInterim = 0;
-            const partial = (await stream.partial()).trim();
-            if (partial && partial !== this.lastPartial) {
-              this.lastPartial = partial;
+            const text = this.shown(stream, await stream.partial({ complete: chunk.pause }), false);
+            if (text && text !== this.lastInterim) {
+              this.lastInterim = text;
               this.emittedInterim = true;
-              await onText({ kind: 'interim', seq: chunk.seq, text: partial, audioEndAtMs: chunk.endAtMs });
+              await onText({ kind: 'interim', seq: chunk.seq, text, audioEndAtMs: chunk.endAtMs });
             }
           }
         }
@@ -94,5 +112,12 @@ export class UtteranceJob {
     } finally {
       stream.close();
     }
+  }
+
+  /** What readers see of the engine's text. */
+  private shown(stream: SttStream, raw: string, final: boolean): string {
+    const text = raw.trim();
+    if (!this.options.readableText || !text) return text;
+    return readableText(stream.words?.() ?? text, { final });
   }
 }

@@ -98,6 +98,26 @@ describe('WhisperEngine (tiny random-weight fixture)', () => {
     expect(stream.decodes.map((d) => d.maxNewTokens)).toEqual([5, 6, 7, 8, 8]);
   });
 
+  it('at a pause, decodes the whole buffer at once, past the throttle, and gives all of its text', async () => {
+    const throttled = await WhisperEngine.create({ modelDir: FIXTURE, tokensPerSecond: 1, extraTokens: 2, minPartialIntervalMs: 60_000 });
+    try {
+      const stream = throttled.open('en') as WhisperEngineStream;
+      await stream.write(speechLike(0.5));
+      expect(await stream.partial()).toBe('');
+      await stream.write(speechLike(0.5));
+      const complete = await stream.partial({ complete: true });
+      expect(stream.decodes).toHaveLength(2);
+      expect(stream.decodes[1]!.audioSeconds).toBeCloseTo(1);
+      expect(complete).toBe(stream.decodes[1]!.text.trim());
+      // Nothing new since: asked again, it decodes nothing more.
+      expect(await stream.partial({ complete: true })).toBe(complete);
+      expect(stream.decodes).toHaveLength(2);
+      stream.close();
+    } finally {
+      await throttled.close();
+    }
+  });
+
   it('does not decode again when no audio came since the last partial', async () => {
     const stream = engine.open('en') as WhisperEngineStream;
     await stream.write(speechLike(0.5));

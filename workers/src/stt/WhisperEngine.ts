@@ -10,8 +10,9 @@
  * partial however short the audio, as Whisper always encodes a 30 s window.
  */
 import { AutoProcessor, AutoTokenizer, Tensor, WhisperForConditionalGeneration } from '@huggingface/transformers';
-import { LANGUAGES, type LanguageCode } from '@parley/protocol';
+import type { LanguageCode } from '@parley/protocol';
 import type { Device } from '../config.js';
+import { WHISPER_LANGUAGES } from './engines/whisper.js';
 import { loadOnDevice, requireModelDir, silentLog, useLocalModelsOnly, type EngineLog } from '../models/localModels.js';
 import { DEFAULT_NO_SPEECH_THRESHOLD, filterTranscript, type HallucinationFilterOptions } from './hallucinationFilter.js';
 import type { SttEngine, SttStream } from './SttEngine.js';
@@ -67,7 +68,7 @@ interface WhisperModel {
 /** Speech recognition in all the product's languages with a Whisper ONNX export. */
 export class WhisperEngine implements SttEngine {
   readonly name = 'whisper';
-  readonly languages = Object.keys(LANGUAGES) as LanguageCode[];
+  readonly languages = WHISPER_LANGUAGES;
   readonly partialIntervalMs: number;
   private readonly tokensPerSecond: number;
   private readonly extraTokens: number;

@@ -1,5 +1,6 @@
 import type { LanguageCode } from '@parley/protocol';
 import { SerialSttStream } from './SerialSttStream.js';
+import type { PartialOptions } from './SttEngine.js';
 import type { WhisperDecode } from './WhisperEngine.js';
 
 export const WHISPER_SAMPLE_RATE_HZ = 16_000;
@@ -51,11 +52,16 @@ export class WhisperEngineStream extends SerialSttStream {
     return Promise.resolve();
   }
 
-  partial(): Promise<string> {
+  partial(options: PartialOptions = {}): Promise<string> {
     const refusal = this.refusal('partial');
     if (refusal) return Promise.reject(refusal);
     return this.enqueue('partial', async () => {
       const fresh = this.length > this.decodedLength;
+      // At a pause the whole buffer is decoded now, and all of its text given, settled or not.
+      if (options.complete) {
+        if (fresh || this.previousText === undefined) this.previousText = await this.transcribe();
+        return this.previousText;
+      }
       if (!fresh || performance.now() - this.lastPartialAtMs < this.decoder.partialIntervalMs) return this.stable;
       this.lastPartialAtMs = performance.now();
       const text = await this.transcribe();

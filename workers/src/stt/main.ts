@@ -1,29 +1,26 @@
-import { join } from 'node:path';
-import { chooseSttEngine, engineTable, modelsIn, mtEngineChooser, publishEngineTable } from '../engines.js';
-import { whisperModelName } from '../models/catalog.js';
+import { prepareMtEngines } from '../engines/choosers.js';
+import { engineTable, publishEngineTable } from '../engines/engineTable.js';
+import { modelShelf } from '../engines/ModelShelf.js';
+import { startSttEngine } from '../engines/startEngines.js';
 import { timedSttEngine } from '../metrics/timedEngines.js';
+import { CATALOG } from '../models/catalog.js';
+import { mtEngines } from '../mt/mtEngines.js';
 import { runWorker } from '../runWorker.js';
-import { PocketsphinxEngine } from './PocketsphinxEngine.js';
-import type { SttEngine } from './SttEngine.js';
+import { sttEngines } from './sttEngines.js';
 import { SttWorker } from './SttWorker.js';
-import { WhisperEngine } from './WhisperEngine.js';
 
 await runWorker('stt', async ({ config, redis, log, consumer, metrics }) => {
-  const models = modelsIn(config.MODELS_DIR);
-  const sttName = chooseSttEngine(config.STT_ENGINE, config.MODEL_SIZE, models);
-  const whisperName = whisperModelName(config.MODEL_SIZE);
-  const engine: SttEngine =
-    sttName === 'whisper'
-      ? await WhisperEngine.create({ modelDir: join(config.MODELS_DIR, whisperName), pullName: whisperName, device: config.DEVICE, log })
-      : await PocketsphinxEngine.create({ poolSize: config.STT_CONCURRENCY });
-  const mt = await mtEngineChooser(config, models);
-  if (mt.apertiumReachable === false) log.warn({ url: config.APERTIUM_URL }, 'apertium-apy did not answer; the engine table lists no Apertium pairs');
-  const table = engineTable(engine, mt.choose);
+  const context = { config, models: modelShelf(config.MODELS_DIR, CATALOG), log };
+  const { definition, engine } = await startSttEngine(context, sttEngines());
+  const mt = await prepareMtEngines(context, mtEngines());
+  for (const [name, reason] of mt.unavailable) log.warn({ engine: name, reason }, 'a translation engine cannot run; the engine table lists no pairs for it');
+  const table = engineTable(definition, mt.choose);
   await publishEngineTable(redis, table);
   log.info({ stt: engine.name, languages: engine.languages, modelsDir: config.MODELS_DIR, engines: table }, 'engines chosen');
   const worker = new SttWorker({
     redis,
     engine: timedSttEngine(engine, metrics),
+    readableText: !definition.punctuates,
     consumer,
     concurrency: config.STT_CONCURRENCY,
     leaseMs: config.STT_LEASE_MS,

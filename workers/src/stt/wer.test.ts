@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { wordErrorRate, wordErrors } from './wer.js';
+import { captionWordErrors, comparableWordCount, comparableWords, wordErrorRate, wordErrors } from './wer.js';
 
 describe('wordErrorRate', () => {
   it('is 0 for identical text', () => {
@@ -45,5 +45,16 @@ describe('wordErrors', () => {
     expect(wordErrors('a b c d', 'a x c')).toBe(2);
     expect(wordErrors('a b', 'a b c d')).toBe(2);
     expect(wordErrors('', 'a')).toBe(1);
+  });
+});
+
+describe('captionWordErrors', () => {
+  it('compares a cleaned-up caption with spoken-word references', () => {
+    expect(captionWordErrors('go forward ten meters', 'Go forward 10 meters.')).toBe(0);
+    expect(captionWordErrors('one hundred and five', '105')).toBe(0);
+    expect(captionWordErrors('i think so', 'I think, so.')).toBe(0);
+    expect(captionWordErrors('go forward ten meters', 'Go back 10 meters.')).toBe(1);
+    expect(comparableWords('Mr. Coulter is here.')).toBe('mr coulter is here');
+    expect(comparableWordCount('twenty five people')).toBe(2);
   });
 });

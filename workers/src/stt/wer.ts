@@ -1,3 +1,5 @@
+import { readableText } from '../text/readableText.js';
+
 /** Lowercase words with punctuation removed; apostrophes inside words ("don't") are kept. */
 function words(text: string): string[] {
   return text
@@ -37,4 +39,22 @@ export function wordErrors(reference: string, hypothesis: string): number {
     [previous, current] = [current, previous];
   }
   return previous[hyp.length]!;
+}
+
+/**
+ * Words to score after Parley's caption clean-up has run on both sides, so "ten meters" and
+ * "10 meters." compare equal: captions are written for reading, references are spoken words.
+ */
+export function comparableWords(text: string): string {
+  return words(readableText(words(text).join(' '), { final: true })).join(' ');
+}
+
+/** wordErrors on comparableWords of both texts. */
+export function captionWordErrors(reference: string, hypothesis: string): number {
+  return wordErrors(comparableWords(reference), comparableWords(hypothesis));
+}
+
+/** The number of words comparableWords finds in a text. */
+export function comparableWordCount(text: string): number {
+  return words(comparableWords(text)).length;
 }

@@ -7,6 +7,9 @@
  *   decoder.processRaw(Int16Array)      -> Promise<number>  (frames searched)
  *   decoder.partial()                   -> string
  *   decoder.endUtt()                    -> Promise<string>  (final hypothesis)
+ *   decoder.segments()                  -> { word, startFrame, endFrame }[]  (words of the
+ *                                          current partial or, after endUtt, the final
+ *                                          hypothesis, fillers included; 100 frames a second)
  *   decoder.free()                      -> void             (idempotent)
  *   decoder.busy / decoder.freed        -> boolean
  *
@@ -706,6 +709,38 @@ static napi_value decoder_partial(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* Word timings let callers place punctuation at pauses; fillers (<sil>, [NOISE]) are kept
+ * because their frames are the pauses. */
+static napi_value decoder_segments(napi_env env, napi_callback_info info) {
+  char message[256];
+  Decoder *dec = unwrap_this(env, info, NULL, NULL, "segments");
+  if (dec == NULL) return NULL;
+  const char *code = check_usable(dec, "segments", 0, message, sizeof message);
+  if (code != NULL) return throw_state_error(env, code, message);
+  napi_value result;
+  NAPI_CALL(env, napi_create_array(env, &result));
+  uint32_t index = 0;
+  for (ps_seg_t *seg = ps_seg_iter(dec->ps); seg != NULL; seg = ps_seg_next(seg)) {
+    int start = 0, end = 0;
+    ps_seg_frames(seg, &start, &end);
+    const char *word = ps_seg_word(seg);
+    napi_value item, word_value, start_value, end_value;
+    if (napi_create_object(env, &item) != napi_ok ||
+        napi_create_string_utf8(env, word != NULL ? word : "", NAPI_AUTO_LENGTH, &word_value) != napi_ok ||
+        napi_create_int32(env, start, &start_value) != napi_ok ||
+        napi_create_int32(env, end, &end_value) != napi_ok ||
+        napi_set_named_property(env, item, "word", word_value) != napi_ok ||
+        napi_set_named_property(env, item, "startFrame", start_value) != napi_ok ||
+        napi_set_named_property(env, item, "endFrame", end_value) != napi_ok ||
+        napi_set_element(env, result, index++, item) != napi_ok) {
+      ps_seg_free(seg);
+      throw_last_napi_error(env);
+      return NULL;
+    }
+  }
+  return result;
+}
+
 static napi_value decoder_end_utt(napi_env env, napi_callback_info info) {
   char message[256];
   napi_value self;
@@ -779,6 +814,7 @@ NAPI_MODULE_INIT() {
       {"processRaw", NULL, decoder_process_raw, NULL, NULL, NULL, napi_default_method, NULL},
       {"partial", NULL, decoder_partial, NULL, NULL, NULL, napi_default_method, NULL},
       {"endUtt", NULL, decoder_end_utt, NULL, NULL, NULL, napi_default_method, NULL},
+      {"segments", NULL, decoder_segments, NULL, NULL, NULL, napi_default_method, NULL},
       {"free", NULL, decoder_free, NULL, NULL, NULL, napi_default_method, NULL},
       {"busy", NULL, NULL, decoder_get_busy, NULL, NULL, napi_default, NULL},
       {"freed", NULL, NULL, decoder_get_freed, NULL, NULL, napi_default, NULL},

@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CONSUMER_GROUPS, REDIS_KEYS, STREAMS, speakerAudioStatsSchema, type SpeakerAudioStats } from '@parley/protocol/streams';
+import { loadLibrivoxClips } from '../../bench/speechClips.js';
+import { ParleyStack } from './ParleyStack.js';
+import { WrtcParticipant } from './WrtcParticipant.js';
+
+const WHISPER_FIXTURE = fileURLToPath(new URL('../../workers/test-fixtures/models/tiny-whisper', import.meta.url));
+
+/** 48 kHz mono PCM of a sox synth effect (noise colours, tones). */
+function synth(seconds: number, ...effect: string[]): Int16Array {
+  const raw = execFileSync('sox', ['-n', '-t', 'raw', '-r', '48000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-L', '-', 'synth', String(seconds), ...effect], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return new Int16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+}
+
+/** Room noise: brown-ish rumble, a little hiss and mains hum, at a level a laptop mic hears. */
+function roomNoise(seconds: number): Int16Array {
+  const parts = [synth(seconds, 'brownnoise', 'vol', '0.3'), synth(seconds, 'whitenoise', 'vol', '0.02'), synth(seconds, 'sine', '50', 'vol', '0.05')];
+  return parts[0]!.map((_, i) => parts.reduce((sum, p) => sum + (p[i] ?? 0), 0));
+}
+
+/**
+ * Silence and noise must make no caption, with either recogniser: pocketsphinx, and Whisper, whose
+ * own filters (no-speech probability, repetition, phrases it invents) stand behind the VAD. The
+ * test could pass by accident if no audio reached the sfu, so it checks the sfu's count of what
+ * arrived and what VAD let through, and ends with speech that must go through (a positive control).
+ */
+describe.each([
+  { engine: 'pocketsphinx', db: 42 },
+  { engine: 'whisper', db: 43 },
+])('silence and noise with $engine (real WebRTC, VAD, worker)', ({ engine, db }) => {
+  let stack: ParleyStack;
+  let redis: Redis;
+  let modelsDir: string | undefined;
+
+  beforeAll(async () => {
+    const env: NodeJS.ProcessEnv = {};
+    if (engine === 'whisper') {
+      // The random-weight test model, where the worker looks for whisper-tiny.
+      modelsDir = mkdtempSync(join(tmpdir(), 'parley-noise-models-'));
+      symlinkSync(WHISPER_FIXTURE, join(modelsDir, 'whisper-tiny'));
+      Object.assign(env, { MODELS_DIR: modelsDir, MODEL_SIZE: 'tiny' });
+    }
+    stack = await new ParleyStack({
+      offlineEngines: true,
+      redisUrl: `${inject('redisUrl')}/${db}`,
+      apertiumUrl: inject('apertiumUrl'),
+      env: { ...env, ...(engine === 'whisper' && { STT_ENGINE: 'whisper' }) },
+      logDir: `test-results/noise-${engine}-logs`,
+    }).start();
+    redis = new Redis(stack.redisUrl);
+  }, 120_000);
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await stack?.stop();
+    if (modelsDir) rmSync(modelsDir, { recursive: true, force: true });
+  });
+
+  async function statsOf(room: string, speakerId: string): Promise<SpeakerAudioStats> {
+    const raw = await redis.get(REDIS_KEYS.speakerAudioStats(room, speakerId));
+    if (!raw) throw new Error(`the sfu wrote no audio stats for ${speakerId}`);
+    return speakerAudioStatsSchema.parse(JSON.parse(raw));
+  }
+
+  async function assignmentsFor(room: string): Promise<number> {
+    const entries = await redis.xrange(REDIS_KEYS.sttAssign, '-', '+');
+    return entries.map(([, fields]) => STREAMS.sttAssign.parse(fields)).filter((p) => p.ok && p.value.room === room).length;
+  }
+
+  it('makes no caption from 30 s of silence and 30 s of room noise that reached the sfu, and captions speech after it', async () => {
+    const room = `quiet-${engine}-${Date.now()}`;
+    const listener = await WrtcParticipant.join({ url: stack.url, room, name: 'Lee', speaks: 'en', reads: 'es' });
+    const silent = await WrtcParticipant.join({ url: stack.url, room, name: 'Quiet', speaks: 'en', reads: 'en' });
+    const noisy = await WrtcParticipant.join({ url: stack.url, room, name: 'Noisy', speaks: 'en', reads: 'en' });
+    try {
+      await Promise.all([silent.startMicrophone(), noisy.startMicrophone()]);
+      await Promise.all([silent.sendSilence(30), noisy.sendPcm(roomNoise(30))]);
+      await Promise.all([silent.sendSilence(2), noisy.sendSilence(2)]);
+      await new Promise((r) => setTimeout(r, 1_500)); // the stats are written every second
+
+      const words = [listener, silent, noisy].flatMap((p) => p.captions).flatMap((c) => c.text.split(/\s+/).filter(Boolean));
+      expect(words).toEqual([]);
+      for (const participant of [silent, noisy]) {
+        const stats = await statsOf(room, participant.peerId);
+        console.log(`${engine}, ${participant === silent ? 'silence' : 'noise'}: ${JSON.stringify(stats)}`);
+        // 32 s of audio arrived (50 packets and 31 VAD frames a second), and VAD let no utterance through.
+        expect(stats.packets).toBeGreaterThan(32 * 50 * 0.9);
+        expect(stats.frames).toBeGreaterThan(32 * 31 * 0.9);
+        expect(stats.utterances).toBe(0);
+      }
+      expect(await assignmentsFor(room)).toBe(0);
+
+      // Positive control: the same path lets speech through and captions it.
+      const clip = loadLibrivoxClips().find((c) => c.id.endsWith('0880'))!;
+      await noisy.sendPcm(clip.samples48k);
+      await noisy.sendSilence(2.5);
+      await new Promise((r) => setTimeout(r, 1_500));
+      const stats = await statsOf(room, noisy.peerId);
+      expect(stats.utterances).toBeGreaterThanOrEqual(1);
+      expect(stats.speechFrames).toBeGreaterThan(40);
+      expect(await assignmentsFor(room)).toBeGreaterThanOrEqual(1);
+      // The worker finished each utterance VAD let through (its final went out, whatever Whisper's filters left of it).
+      await expect
+        .poll(async () => ((await redis.xpending(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt)) as [number])[0], { timeout: 60_000 })
+        .toBe(0);
+      if (engine === 'pocketsphinx') {
+        const final = await listener.waitForCaption((c) => c.kind === 'final' && c.text !== '', 30_000);
+        expect(final.sourceText).toMatch(/young man/i);
+      }
+    } finally {
+      await Promise.all([listener.close(), silent.close(), noisy.close()]);
+    }
+  }, 180_000);
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { readableText, type TimedWord } from './readableText.js';
+import { writeNumbers } from './spokenNumbers.js';
+
+/** Words spoken one after another; `|` marks a pause of the given length before the next word. */
+function spoken(script: string): TimedWord[] {
+  const words: TimedWord[] = [];
+  let at = 0;
+  for (const token of script.split(/\s+/).filter(Boolean)) {
+    const pause = /^\|(\d*\.?\d+)$/.exec(token);
+    if (pause) {
+      at += Number(pause[1]);
+      continue;
+    }
+    words.push({ text: token, startSeconds: at, endSeconds: at + 0.3 });
+    at += 0.3;
+  }
+  return words;
+}
+
+describe('readableText', () => {
+  it('writes a final as a sentence: capital first, full stop last', () => {
+    expect(readableText(spoken('he was not an ill disposed young man'), { final: true })).toBe('He was not an ill disposed young man.');
+  });
+
+  it('leaves an interim open at the end, since the speaker is still going', () => {
+    expect(readableText(spoken('he was not an ill'), { final: false })).toBe('He was not an ill');
+  });
+
+  it('puts a comma at a short pause and ends a sentence at a long one, capitalising the next', () => {
+    const text = readableText(spoken('well |0.3 i think so |0.8 we should go'), { final: true });
+    expect(text).toBe('Well, I think so. We should go.');
+  });
+
+  it('keeps words that follow each other closely in one clause', () => {
+    expect(readableText(spoken('we |0.1 should |0.2 go'), { final: true })).toBe('We should go.');
+  });
+
+  it('takes its pause lengths from the options', () => {
+    expect(readableText(spoken('yes |0.3 please'), { final: true, commaPauseSeconds: 0.5 })).toBe('Yes please.');
+    expect(readableText(spoken('yes |0.3 please'), { final: true, sentencePauseSeconds: 0.2 })).toBe('Yes. Please.');
+  });
+
+  it('writes "I" and its contractions with a capital wherever they are', () => {
+    expect(readableText("so i'm told that i'll see what i've got and i'd know", { final: true })).toBe("So I'm told that I'll see what I've got and I'd know.");
+  });
+
+  it('writes titles as abbreviations, and capitalises after them only where a sentence starts', () => {
+    expect(readableText('mr coulter is the apostle of the middle classes', { final: true })).toBe('Mr. coulter is the apostle of the middle classes.');
+    expect(readableText(spoken('ask dr smith'), { final: true })).toBe('Ask Dr. smith.');
+  });
+
+  it('ends a sentence shaped like a question with a question mark', () => {
+    expect(readableText(spoken('where did he go |0.8 is it raining |0.8 what a day'), { final: true })).toBe('Where did he go? Is it raining? What a day.');
+    expect(readableText('will is here', { final: true })).toBe('Will is here.');
+    expect(readableText('have a nice day', { final: true })).toBe('Have a nice day.');
+  });
+
+  it('drops pocketsphinx pronunciation variants and lower-cases what it is given', () => {
+    expect(readableText('THE(2) cat sat', { final: true })).toBe('The cat sat.');
+  });
+
+  it('writes numbers of ten and more in digits, keeping a comma after the number', () => {
+    expect(readableText(spoken('we have twenty five |0.3 maybe thirty'), { final: true })).toBe('We have 25, maybe 30.');
+    expect(readableText('two cats and ten of clubs', { final: true })).toBe('Two cats and 10 of clubs.');
+  });
+
+  it('gives nothing for no words', () => {
+    expect(readableText('', { final: true })).toBe('');
+    expect(readableText([], { final: false })).toBe('');
+  });
+});
+
+describe('writeNumbers', () => {
+  const write = (text: string) => writeNumbers(text.split(' ')).words.join(' ');
+
+  it('reads cardinal numbers with hundreds, thousands and "and"', () => {
+    expect(write('one hundred and five people')).toBe('105 people');
+    expect(write('two thousand and twenty three')).toBe('2023');
+    expect(write('a hundred years')).toBe('100 years');
+    expect(write('three million four hundred thousand')).toBe('3400000');
+    expect(write('twelve')).toBe('12');
+  });
+
+  it('reads years said as two pairs of digits', () => {
+    expect(write('in nineteen eighty four')).toBe('in 1984');
+  });
+
+  it('writes ordinals of ten and more with their suffix', () => {
+    expect(write('the twenty first century')).toBe('the 21st century');
+    expect(write('the eleventh hour')).toBe('the 11th hour');
+    expect(write('the first day')).toBe('the first day');
+    expect(write('one second')).toBe('one second');
+  });
+
+  it('keeps single digits, and runs of them, as words', () => {
+    expect(write('two nine three four zero')).toBe('two nine three four zero');
+    expect(write('five five')).toBe('five five');
+  });
+
+  it('leaves an "and" that is not part of the number', () => {
+    expect(write('fifty and more')).toBe('50 and more');
+    expect(write('bread and butter')).toBe('bread and butter');
+  });
+
+  it('says how many spoken words each written one stands for', () => {
+    expect(writeNumbers(['we', 'have', 'twenty', 'five', 'cats']).spans).toEqual([1, 1, 2, 1]);
+  });
+});
