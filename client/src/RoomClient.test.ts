@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Participant } from '@parley/protocol';
-import { installWrtcGlobals, wrtc } from '../../scripts/lib/wrtc.js';
+import { RemoteAudioTrack } from '../../scripts/lib/RemoteAudioTrack.js';
+import { installWrtcGlobals, wrtc, type WrtcTrack } from '../../scripts/lib/wrtc.js';
 import { WrtcParticipant } from '../../scripts/lib/WrtcParticipant.js';
 import { loadSfuConfig } from '../../sfu/src/config.js';
 import { SfuServer } from '../../sfu/src/SfuServer.js';
@@ -34,12 +35,12 @@ describe('RoomClient against a real sfu (mediasoup, libwebrtc in Node)', () => {
   });
 
   /** A RoomClient with a libwebrtc microphone playing a tone, as the web app would have with getUserMedia. */
-  function speakingClient(room: string, name: string, socket: object = {}) {
+  function speakingClient(room: string, name: string, socket: object = {}, toneHz = 500) {
     const source = new wrtc.nonstandard.RTCAudioSource();
     const track = source.createTrack();
     const timer = setInterval(() => {
       const samples = new Int16Array(480);
-      for (let i = 0; i < 480; i++) samples[i] = Math.round(8_000 * Math.sin((2 * Math.PI * 500 * i) / 48_000));
+      for (let i = 0; i < 480; i++) samples[i] = Math.round(8_000 * Math.sin((2 * Math.PI * toneHz * i) / 48_000));
       source.onData({ samples, sampleRate: 48_000, bitsPerSample: 16, channelCount: 1, numberOfFrames: 480 });
     }, 10);
     const client = new RoomClient({
@@ -101,6 +102,56 @@ describe('RoomClient against a real sfu (mediasoup, libwebrtc in Node)', () => {
     const track = listener.remoteAudio(secondId)!;
     await track.waitFor(() => track.hasTone(500), 'the tone after the reconnect');
     expect(states).toContain('connecting');
+  });
+
+  it('renegotiates its receive side as speakers come and go: each is heard on the one receive transport, a leaver’s track ends', async () => {
+    const room = 'client-renegotiate';
+    const listener = new RoomClient({
+      url,
+      socket: { transports: ['websocket'], extraHeaders: { origin: url } },
+      join: { room, name: 'Lou', speaks: 'en', reads: 'en' },
+      handlerName: 'Chrome111',
+    });
+    const heard = new Map<string, RemoteAudioTrack>();
+    const ended: string[] = [];
+    listener.on('remoteTrack', (peerId, track) => {
+      const remote = new RemoteAudioTrack(track);
+      const sink = new wrtc.nonstandard.RTCAudioSink(track as unknown as WrtcTrack);
+      sink.ondata = (data) => remote.push(data.samples, data.sampleRate, data.channelCount);
+      cleanup.push(() => sink.stop());
+      heard.set(peerId, remote);
+    });
+    listener.on('remoteTrackEnded', (peerId) => ended.push(peerId));
+    cleanup.push(() => listener.close());
+    listener.start();
+    await listener.whenJoined();
+    await until(() => !!listener.transports.recv, 'the receive transport');
+    const recv = listener.transports.recv!;
+    expect(listener.transports.send).toBeUndefined();
+
+    // Each speaker who joins later is a new consumer on the transport that already exists.
+    const first = speakingClient(room, 'Ann', {}, 500);
+    first.client.start();
+    await first.client.whenJoined();
+    await until(() => heard.has(first.client.peerId!), 'the first speaker’s track');
+    const ann = heard.get(first.client.peerId!)!;
+    await ann.waitFor(() => ann.hasTone(500), 'the first speaker’s tone');
+    const second = speakingClient(room, 'Ben', {}, 800);
+    second.client.start();
+    await second.client.whenJoined();
+    await until(() => heard.has(second.client.peerId!), 'the second speaker’s track');
+    const ben = heard.get(second.client.peerId!)!;
+    await ben.waitFor(() => ben.hasTone(800) && !ben.hasTone(500), 'the second speaker’s own tone');
+    expect(listener.transports.recv).toBe(recv);
+
+    // One leaves: their consumer closes; the other is still heard on the same transport.
+    const benId = second.client.peerId!;
+    second.client.close();
+    await until(() => ended.includes(benId), 'the leaver’s track ending');
+    expect(ended).toEqual([benId]);
+    const frames = ann.framesReceived;
+    await ann.waitFor(() => ann.framesReceived > frames + 100 && ann.hasTone(500), 'the first speaker still heard');
+    expect(listener.transports.recv).toBe(recv);
   });
 
   it('restarts ICE on request: new ICE credentials from the server, audio keeps flowing', async () => {
