@@ -113,9 +113,15 @@ export function Room({ request, withMic, micDeviceId, host, onJoined, onRejected
       remove: (p: Participant) => {
         if (window.confirm(`Remove ${p.name} from this room? They will not be able to rejoin.`)) run({ action: 'remove', participantId: p.id });
       },
+      // The box follows the click at once (a controlled box that waited for the server would spring
+      // back first); a refusal puts it back and says why.
       lock: (value: boolean) => {
         setHostError(null);
-        sessionRef.current?.host({ action: 'lock', locked: value }).then(() => setLocked(value), (error: Error) => setHostError(error.message));
+        setLocked(value);
+        sessionRef.current?.host({ action: 'lock', locked: value }).catch((error: Error) => {
+          setLocked(!value);
+          setHostError(error.message);
+        });
       },
     };
   }, [host]);
