@@ -28,11 +28,18 @@ export const test = base.extend<object, { webDir: string; stack: ParleyStack }>(
   ],
   stack: [
     async ({ webDir }, use) => {
-      const stack = await new ParleyStack({ offlineEngines: true, logDir: 'test-results/e2e/shared-stack-logs', env: { WEB_DIST_DIR: webDir } }).start();
+      // Its own database too: kept transcripts of earlier runs never show up in these tests.
+      const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-data-'));
+      const stack = await new ParleyStack({
+        offlineEngines: true,
+        logDir: 'test-results/e2e/shared-stack-logs',
+        env: { WEB_DIST_DIR: webDir, DATABASE_URL: `sqlite:${join(dataDir, 'parley.db')}` },
+      }).start();
       try {
         await use(stack);
       } finally {
         await stack.stop();
+        rmSync(dataDir, { recursive: true, force: true });
       }
     },
     { scope: 'worker', timeout: 180_000 },

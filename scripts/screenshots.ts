@@ -1,7 +1,9 @@
 // `npm run screenshots`: the lobby, a room with live captions, and History, each at a phone
 // (390×844) and a desktop (1440×900) size, written to docs/screenshots/. Runs the whole stack
 // (offline engines) with two speakers whose Chromium microphones play recorded speech.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from '@playwright/test';
 import { LIBRIVOX_DIR, clipWithSilence, joinRoom, launchChromium } from '../e2e/support.js';
@@ -27,7 +29,13 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 12
 }
 
 mkdirSync(OUT, { recursive: true });
-const stack = await new ParleyStack({ offlineEngines: true, logDir: 'test-results/screenshots-logs' }).start();
+// A database of its own, so History shows this run's conversation and nothing kept from earlier ones.
+const dataDir = mkdtempSync(join(tmpdir(), 'parley-screenshots-'));
+const stack = await new ParleyStack({
+  offlineEngines: true,
+  logDir: 'test-results/screenshots-logs',
+  env: { DATABASE_URL: `sqlite:${join(dataDir, 'parley.db')}` },
+}).start();
 const browsers: Browser[] = [];
 try {
   const readers = await launchChromium();
@@ -76,4 +84,5 @@ try {
 } finally {
   for (const browser of browsers) await browser.close();
   await stack.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 }
