@@ -10,7 +10,7 @@ import { entryIdTimeMs, streamBacklog, type StreamBacklog } from './streamBacklo
  */
 export type WorkerStage = 'stt_queue' | 'stt_decode' | 'mt_queue' | 'mt_translate';
 /** Why an interim caption was not made: the decoder had more audio waiting, or translation was behind. */
-export type ShedReason = 'decoder_behind' | 'mt_backlog';
+export type ShedReason = 'decoder_behind' | 'mt_backlog' | 'superseded';
 
 /** Every stream a consumer group reads; each worker reports all of them, so a kind scaled to zero is still measured. */
 export const WATCHED_STREAMS: readonly { stream: string; group: string }[] = [
