@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{protocol,client,sfu,workers,web,desktop-shell,scripts,bench}/**/*.test.ts'],
+    include: ['{protocol,client,sfu,workers,web,desktop-shell,scripts,bench}/**/*.test.ts', 'web/**/*.test.tsx'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -107,6 +107,18 @@ test('sign in, create a private room, invite a second user, both join, speech be
     await expect(finalCaption).toHaveAttribute('data-source-lang', 'en');
   });
 
+  await test.step('Alice owns the room, so she has host controls: she locks it from the room page; Bob has none', async () => {
+    await expect(bob.getByTestId('host-lock')).toHaveCount(0);
+    const bobRow = alice.getByTestId('participant').filter({ hasText: 'Bob' });
+    await expect(bobRow.getByTestId('host-remove')).toBeVisible();
+    // Bob only listens: there is no microphone to mute.
+    await expect(bobRow.getByTestId('host-mute')).toBeDisabled();
+    await alice.getByTestId('host-lock').check();
+    await expect(alice.getByTestId('host-lock')).toBeChecked();
+    const rooms = await alice.evaluate(async () => ((await (await fetch('/api/rooms')).json()) as { rooms: { room: string; locked: boolean }[] }).rooms);
+    expect(rooms.find((r) => r.room === room)?.locked).toBe(true);
+  });
+
   await test.step('Bob signs out in another tab: his room socket is closed, and his token is refused afterwards', async () => {
     const token = await socketTokenOf(bob);
     expect(token).toBeTruthy();

@@ -1,17 +1,15 @@
-import { expect, test, type Browser } from '@playwright/test';
-import { ParleyStack } from '../scripts/lib/ParleyStack.js';
+import type { Browser } from '@playwright/test';
 import { ApertiumEngine } from '../workers/src/mt/ApertiumEngine.js';
 import { captionWordErrors, comparableWordCount } from '../workers/src/stt/wer.js';
+import { expect, test } from './fixtures.js';
 import { LIBRIVOX_DIR, clipWithSilence, joinRoom, launchChromium, recordCaptionSightings, referenceTranscript } from './support.js';
 
 const CLIP_ID = 'sense_and_sensibility_01_austen_64kb-0920';
 
-let stack: ParleyStack;
 let speakerBrowser: Browser;
 let listenerBrowser: Browser;
 
 test.beforeAll(async () => {
-  stack = await new ParleyStack({ offlineEngines: true, logDir: 'test-results/e2e/walking-skeleton-logs' }).start();
   speakerBrowser = await launchChromium(clipWithSilence(`${LIBRIVOX_DIR}/${CLIP_ID}.wav`, 3, 4));
   listenerBrowser = await launchChromium();
 });
@@ -19,10 +17,9 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await speakerBrowser?.close();
   await listenerBrowser?.close();
-  await stack?.stop();
 });
 
-test('English speech in one browser becomes Spanish captions in another, and only in that room', async () => {
+test('English speech in one browser becomes Spanish captions in another, and only in that room', async ({ stack }) => {
   const reader = await listenerBrowser.newPage();
   const otherRoom = await listenerBrowser.newPage();
   const speaker = await speakerBrowser.newPage();
@@ -66,7 +63,7 @@ test('English speech in one browser becomes Spanish captions in another, and onl
 
   await test.step('the page says which engines caption the speaker for this reader', async () => {
     const alice = reader.getByTestId('participant').filter({ hasText: 'Alice' });
-    await expect(alice.getByTestId('participant-engine')).toHaveText('captions for you: pocketsphinx + apertium');
+    await expect(alice.getByTestId('participant-engine')).toHaveText('captions for you: pocketsphinx + Apertium (offline)');
   });
 
   await test.step('interim captions came first, and the final replaced them', async () => {

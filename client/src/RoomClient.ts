@@ -5,6 +5,7 @@ import {
   newConsumerSchema,
   transportInfoSchema,
   type Caption,
+  type HostRequest,
   type JoinReply,
   type JoinRequest,
   type NewConsumer,
@@ -12,9 +13,11 @@ import {
   type RoomEngines,
   type TransportInfo,
 } from '@parley/protocol';
+import type { ConnectionQuality } from './connectionQuality.js';
 import { Emitter } from './Emitter.js';
 import { NodeLink } from './NodeLink.js';
 import { listenToServer } from './listenToServer.js';
+import { QualityMonitor } from './QualityMonitor.js';
 import { RequestError, SignalingClient, type ParleySocket } from './SignalingClient.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'failed';
@@ -41,6 +44,8 @@ export interface RoomClientOptions {
   /** mediasoup-client's handler; Node clients have no user agent to detect it from. */
   handlerName?: types.BuiltinHandlerName;
   joinTimeoutMs?: number;
+  /** How often the transports' statistics are read for the `quality` event. */
+  qualityIntervalMs?: number;
 }
 
 export interface RoomClientEvents {
@@ -61,6 +66,8 @@ export interface RoomClientEvents {
   moved: [url: string];
   mic: [state: MicState, error?: unknown];
   muted: [boolean];
+  /** The room's owner muted this participant (`muted` follows). */
+  mutedByHost: [];
   /** Another participant's audio arrived; the track's stream is theirs. */
   remoteTrack: [peerId: string, track: MediaStreamTrack];
   remoteTrackEnded: [peerId: string];
@@ -68,6 +75,8 @@ export interface RoomClientEvents {
   transportState: [direction: 'send' | 'recv', state: types.ConnectionState];
   /** The server rebuilt this room's media; the client is setting its transports up again. */
   mediaReset: [reason: string];
+  /** How well the audio connection carries sound (packet loss, round-trip time); on change only. */
+  quality: [ConnectionQuality];
 }
 
 interface MediaSetup {
@@ -88,6 +97,7 @@ const MEDIA_WAIT_MS = 10_000;
  * room lives). A move to a node that turns out lost does not count: the way back is paced by NodeLink.
  */
 const MAX_MOVES = 3;
+const QUALITY_INTERVAL_MS = 4_000;
 
 /**
  * One stay in a room, shared by the web app and Node participants: socket.io signaling, the
@@ -113,10 +123,17 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   private lastJoin: Pick<JoinReply, 'routerRtpCapabilities' | 'iceServers'> | undefined;
   private ended = false;
   private closed = false;
+  /** What the next (re)join asks for: the caption language can change while in the room. */
+  private joinRequest: JoinRequest;
+  private readonly qualityMonitor: QualityMonitor;
   peerId: string | null = null;
 
   constructor(private readonly options: RoomClientOptions) {
     super();
+    this.joinRequest = { ...options.join };
+    this.qualityMonitor = new QualityMonitor(options.qualityIntervalMs ?? QUALITY_INTERVAL_MS, (quality) => {
+      if (!this.closed) this.emit('quality', quality);
+    });
     if (!options.manualMedia) this.mediaWanted = { microphone: options.microphone };
     this.link = new NodeLink({ url: options.url, socket: options.socket, wire: (socket) => this.wire(socket) });
     this.signaling = new SignalingClient(() => this.link.socket);
@@ -150,11 +167,27 @@ export class RoomClient extends Emitter<RoomClientEvents> {
         if (socket === this.link.socket) this.moveTo(url);
       },
     });
+    socket.on('mutedByHost', () => {
+      if (this.closed) return;
+      this.emit('mutedByHost');
+      // The server has paused the producer already; pausing here too stops sending at all.
+      void this.setMuted(true).catch(() => undefined);
+    });
     return this.options.onSocket?.(socket);
   }
 
   get muted(): boolean {
     return this.mutedValue;
+  }
+
+  /** The language captions arrive in. */
+  get reads(): JoinRequest['reads'] {
+    return this.joinRequest.reads;
+  }
+
+  /** The last measured connection quality (undefined until measured). */
+  get quality(): ConnectionQuality | undefined {
+    return this.qualityMonitor.quality;
   }
 
   /** The microphone's producer, while there is one. */
@@ -214,6 +247,27 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     return this.signaling.request('mute', { muted }).then(() => undefined);
   }
 
+  /**
+   * Reads captions in another language from the next utterance on, without rejoining; a rejoin
+   * after a lost connection keeps the new language.
+   */
+  async setCaptionLanguage(reads: JoinRequest['reads']): Promise<void> {
+    const previous = this.joinRequest.reads;
+    this.joinRequest = { ...this.joinRequest, reads };
+    if (!this.socket.connected || !this.peerId) return;
+    try {
+      await this.signaling.request('setCaptionLanguage', { reads });
+    } catch (error) {
+      if (this.joinRequest.reads === reads) this.joinRequest = { ...this.joinRequest, reads: previous };
+      throw error;
+    }
+  }
+
+  /** The room's owner locks the room, or mutes or removes someone (refused for anyone else). */
+  async host(request: HostRequest): Promise<void> {
+    await this.signaling.request('host', request);
+  }
+
   /** New ICE credentials for every transport (the network changed: Wi-Fi to mobile, VPN…). */
   async restartIce(): Promise<void> {
     const media = this.media;
@@ -251,7 +305,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     this.emit('connection', 'connecting', null, false);
     let reply: JoinReply;
     try {
-      const answer = await this.signaling.request('join', this.options.join, this.options.joinTimeoutMs ?? 10_000);
+      const answer = await this.signaling.request('join', this.joinRequest, this.options.joinTimeoutMs ?? 10_000);
       if ('moveTo' in answer) {
         if (epoch !== this.epoch || this.closed) return;
         // The ack carries `ok` too: only the address is checked (and followed).
@@ -310,6 +364,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
         this.wireTransport(setup, setup.send, 'send');
       }
       this.media = setup;
+      this.qualityMonitor.start(() => [setup.send, setup.recv]);
       for (const wake of this.mediaWaiters.splice(0)) wake();
       if (setup.send && mic) {
         setup.producer = await setup.send.produce({
@@ -464,6 +519,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   private teardownMedia(): void {
     const setup = this.media;
     this.media = undefined;
+    this.qualityMonitor.stop();
     if (!setup) return;
     for (const { peerId } of setup.consumers.values()) this.emit('remoteTrackEnded', peerId);
     setup.consumers.clear();

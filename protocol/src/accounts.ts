@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { languageCodeSchema } from './languages.js';
 import { roomIdSchema } from './signaling.js';
+import { transcriptFormatSchema } from './transcriptFormats.js';
 
 /** HTTP bodies and socket events of accounts, rooms with owners, invites and kept transcripts. */
 
@@ -53,6 +54,18 @@ export const transcriptQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 export type TranscriptQuery = z.infer<typeof transcriptQuerySchema>;
+
+/** GET /api/rooms/<room>/transcript/export */
+export const transcriptExportQuerySchema = z.strictObject({
+  format: transcriptFormatSchema,
+  /** Omit for the original speech. */
+  lang: languageCodeSchema.optional(),
+});
+export type TranscriptExportQuery = z.infer<typeof transcriptExportQuerySchema>;
+
+/** GET /api/engines: which engines caption each language pair now, "en>es" → "pocketsphinx+apertium". */
+export const enginesReplySchema = z.strictObject({ engines: z.record(z.string(), z.string()) });
+export type EnginesReply = z.infer<typeof enginesReplySchema>;
 
 export const transcriptSegmentSchema = z.strictObject({
   utteranceId: z.string(),

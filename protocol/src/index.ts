@@ -3,3 +3,4 @@ export * from './languages.js';
 export * from './signaling.js';
 export * from './accounts.js';
 export * from './media.js';
+export * from './transcriptFormats.js';

@@ -122,6 +122,10 @@ export type Caption = z.infer<typeof captionSchema>;
 export const muteRequestSchema = z.strictObject({ muted: z.boolean() });
 export type MuteRequest = z.infer<typeof muteRequestSchema>;
 
+/** socket `setCaptionLanguage`: read the room's captions in another language from the next utterance on. */
+export const captionLanguageRequestSchema = z.strictObject({ reads: languageCodeSchema });
+export type CaptionLanguageRequest = z.infer<typeof captionLanguageRequestSchema>;
+
 /** Which engines make the captions of each language pair in this room, e.g. "en>es": "pocketsphinx+apertium". */
 export const roomEnginesSchema = z.record(z.string(), z.string());
 export type RoomEngines = z.infer<typeof roomEnginesSchema>;
@@ -160,6 +164,8 @@ export interface ClientToServerEvents {
   leave: (ack?: (reply: Ack<object>) => void) => void;
   /** Pauses (or resumes) forwarding and captioning of this participant's microphone. */
   mute: (request: unknown, ack: (reply: Ack<object>) => void) => void;
+  /** Changes the language this participant reads captions in, without rejoining (payload: captionLanguageRequestSchema). */
+  setCaptionLanguage: (request: unknown, ack: (reply: Ack<object>) => void) => void;
   /** The room's owner locks it, removes or mutes someone (payload: hostRequestSchema). */
   host: (request: unknown, ack: (reply: Ack<object>) => void) => void;
   /** A fresh socket token (payload: refreshTokenRequestSchema); without one the socket closes when its token expires. */

@@ -96,7 +96,7 @@ export class SfuServer {
         if (this.redis.status === 'ready') log.warn({ err }, 'could not read the caption backlog');
       },
     });
-    this.access = new AccessLayer(config, log, this.io, () => this.rooms, this.staticFiles, origins);
+    this.access = new AccessLayer(config, log, this.io, () => this.rooms, this.staticFiles, origins, () => this.redis.hgetall(REDIS_KEYS.engines));
     // Which engines serve each language pair: the workers write it to Redis when they start.
     this.io.on('connection', (socket) => {
       this.redis.hgetall(REDIS_KEYS.engines).then(

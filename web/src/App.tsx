@@ -1,16 +1,21 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { JoinRequest, MeReply } from '@parley/protocol';
+import type { JoinRequest, LanguageCode, MeReply, RoomSummary } from '@parley/protocol';
 import { AccountBar } from './AccountBar';
 import { api, fetchMe } from './auth';
-import { Lobby, type LobbyValues } from './Lobby';
-import { RoomCreator } from './RoomCreator';
-import { Room } from './Room';
+import { History } from './history/History';
+import { rememberVisit } from './history/roomHistory';
+import { Lobby, type LobbyValues } from './lobby/Lobby';
+import { RoomCreator } from './lobby/RoomCreator';
 import { browserLanguage, loadPrefs, savePrefs } from './prefs';
-import { inviteFromLocation, roomFromLocation, roomPath } from './roomUrl';
+import { Room } from './room/Room';
+import { historyFromLocation, historyPath, inviteFromLocation, roomFromLocation, roomPath } from './roomUrl';
+import { UpdatePrompt } from './UpdatePrompt';
+import { useOnline } from './useOnline';
 
 type Screen =
   | { kind: 'lobby'; error: string | null }
-  | { kind: 'room'; request: JoinRequest; withMic: boolean };
+  | { kind: 'room'; request: JoinRequest; withMic: boolean; micDeviceId?: string }
+  | { kind: 'history'; room: string | null };
 
 function initialLobbyValues(): LobbyValues {
   const prefs = loadPrefs();
@@ -24,26 +29,51 @@ function initialLobbyValues(): LobbyValues {
   };
 }
 
+function initialScreen(): Screen {
+  const history = historyFromLocation(window.location);
+  return history ? { kind: 'history', room: history.room } : { kind: 'lobby', error: null };
+}
+
 export function App() {
   const [lobbyValues, setLobbyValues] = useState(initialLobbyValues);
-  const [screen, setScreen] = useState<Screen>({ kind: 'lobby', error: null });
-  const [me, setMe] = useState<MeReply | null>(null);
+  const [screen, setScreen] = useState<Screen>(initialScreen);
+  // undefined: not asked yet; null: the server could not be reached.
+  const [me, setMe] = useState<MeReply | null | undefined>(undefined);
+  const [host, setHost] = useState<{ locked: boolean } | undefined>(undefined);
   const [inviteNotice, setInviteNotice] = useState<{ text: string; error: boolean } | null>(null);
+  const online = useOnline();
+  const unreachable = !online || me === null;
+
+  const navigate = useCallback((next: Screen, path: string) => {
+    setScreen(next);
+    if (window.location.pathname !== path) window.history.pushState(null, '', path);
+  }, []);
+
+  useEffect(() => {
+    const onPop = () => {
+      const history = historyFromLocation(window.location);
+      setScreen((current) => (history ? { kind: 'history', room: history.room } : current.kind === 'room' ? current : { kind: 'lobby', error: null }));
+    };
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
 
   const chooseRoom = useCallback((room: string) => {
     setLobbyValues((values) => ({ ...values, room }));
     window.history.replaceState(null, '', roomPath(room));
   }, []);
 
+  // Asked again whenever the browser comes back online, so "server unreachable" clears by itself.
   useEffect(() => {
+    if (!online) return;
     void fetchMe().then((reply) => {
       setMe(reply);
-      if (reply.auth === 'oidc' && reply.user) {
+      if (reply?.auth === 'oidc' && reply.user) {
         const user = reply.user;
         setLobbyValues((values) => (values.name ? values : { ...values, name: user.name.slice(0, 64) }));
       }
     });
-  }, []);
+  }, [online]);
 
   // An invite link (/invite/<token>): once signed in, accepting it makes me a member of its room.
   const signedIn = me?.auth === 'oidc' && me.user !== null;
@@ -60,54 +90,95 @@ export function App() {
     );
   }, [signedIn, csrfToken, chooseRoom]);
 
-  const join = useCallback((request: JoinRequest, withMic: boolean) => {
-    savePrefs(request);
-    setLobbyValues(request);
-    setScreen({ kind: 'room', request, withMic });
-  }, []);
+  const join = useCallback(
+    (request: JoinRequest, withMic: boolean, micDeviceId: string) => {
+      savePrefs({ ...request, micDeviceId });
+      setLobbyValues(request);
+      setHost(undefined);
+      setScreen({ kind: 'room', request, withMic, micDeviceId: micDeviceId || undefined });
+      // Host controls are for the room's owner; the server checks again on every action.
+      if (signedIn) {
+        api<{ rooms: RoomSummary[] }>('/api/rooms', { csrfToken }).then(
+          ({ rooms }) => {
+            const mine = rooms.find((r) => r.room === request.room && r.role === 'owner');
+            setHost(mine ? { locked: mine.locked } : undefined);
+          },
+          () => undefined,
+        );
+      }
+    },
+    [signedIn, csrfToken],
+  );
 
   const onJoined = useCallback((room: string) => {
     window.history.replaceState(null, '', roomPath(room));
   }, []);
-
+  const onReadsChanged = useCallback(
+    (reads: LanguageCode) => {
+      if (screen.kind !== 'room') return;
+      rememberVisit(screen.request.room, reads);
+      savePrefs({ reads });
+    },
+    [screen],
+  );
   const onRejected = useCallback((error: string) => setScreen({ kind: 'lobby', error }), []);
   const leave = useCallback(() => setScreen({ kind: 'lobby', error: null }), []);
+  const openHistory = useCallback((room: string | null) => navigate({ kind: 'history', room }, historyPath(room)), [navigate]);
+  const backToLobby = useCallback(() => navigate({ kind: 'lobby', error: null }, lobbyValues.room ? roomPath(lobbyValues.room) : '/'), [navigate, lobbyValues.room]);
 
-  const roomName = screen.kind === 'room' ? screen.request.room : null;
+  const title = screen.kind === 'room' ? `${screen.request.room} · Parley` : screen.kind === 'history' ? 'History · Parley' : 'Parley';
   useEffect(() => {
-    document.title = roomName ? `${roomName} · Parley` : 'Parley';
-  }, [roomName]);
+    document.title = title;
+  }, [title]);
 
+  let page;
   if (screen.kind === 'room') {
-    return (
+    page = (
       <Room
         request={screen.request}
         withMic={screen.withMic}
+        micDeviceId={screen.micDeviceId}
+        host={host}
         onJoined={onJoined}
         onRejected={onRejected}
         onLeave={leave}
+        onReadsChanged={onReadsChanged}
+      />
+    );
+  } else if (screen.kind === 'history') {
+    page = <History me={me ?? null} offline={unreachable} room={screen.room} onOpenRoom={openHistory} onBack={backToLobby} />;
+  } else {
+    const oidc = me?.auth === 'oidc';
+    const account = oidc ? (
+      <>
+        <AccountBar user={me.user} returnTo={window.location.pathname} />
+        {inviteNotice ? (
+          <p className={`notice ${inviteNotice.error ? 'notice--error' : 'notice--info'}`} role={inviteNotice.error ? 'alert' : 'status'} data-testid="invite-notice">
+            {inviteNotice.text}
+          </p>
+        ) : null}
+      </>
+    ) : null;
+    page = (
+      <Lobby
+        initial={lobbyValues}
+        initialMicDeviceId={loadPrefs().micDeviceId ?? ''}
+        serverError={screen.error}
+        unreachable={unreachable}
+        onJoin={join}
+        account={account}
+        canJoin={!oidc || signedIn}
+        canReadEngines={!oidc || signedIn}
+        onOpenHistory={() => openHistory(null)}
+        myRooms={signedIn && !unreachable ? { csrfToken, onChoose: chooseRoom } : undefined}
+        extra={signedIn ? <RoomCreator csrfToken={csrfToken} onCreated={chooseRoom} /> : null}
       />
     );
   }
-  const oidc = me?.auth === 'oidc';
-  const account = oidc ? (
-    <>
-      <AccountBar user={me.user} returnTo={window.location.pathname} />
-      {inviteNotice ? (
-        <p className={`notice ${inviteNotice.error ? 'notice--error' : 'notice--info'}`} role={inviteNotice.error ? 'alert' : 'status'} data-testid="invite-notice">
-          {inviteNotice.text}
-        </p>
-      ) : null}
-    </>
-  ) : null;
   return (
-    <Lobby
-      initial={lobbyValues}
-      serverError={screen.error}
-      onJoin={join}
-      account={account}
-      canJoin={!oidc || signedIn}
-      extra={signedIn ? <RoomCreator csrfToken={csrfToken} onCreated={chooseRoom} /> : null}
-    />
+    <>
+      {page}
+      <UpdatePrompt inRoom={screen.kind === 'room'} />
+    </>
   );
 }

@@ -1,14 +1,17 @@
 import { meReplySchema, socketTokenReplySchema, type ClientToServerEvents, type MeReply, type ServerToClientEvents } from '@parley/protocol';
 import type { Socket } from 'socket.io-client';
 
-/** Who is signed in (AUTH=oidc) or that sign-in is off; never throws (an unreachable server means "off" for now). */
-export async function fetchMe(): Promise<MeReply> {
+/**
+ * Who is signed in (AUTH=oidc) or that sign-in is off; null when the server cannot be reached
+ * (offline, or it is down), so the page can say so instead of guessing.
+ */
+export async function fetchMe(): Promise<MeReply | null> {
   try {
-    const response = await fetch('/api/me', { credentials: 'same-origin' });
+    const response = await fetch('/api/me', { credentials: 'same-origin', cache: 'no-store' });
     const parsed = meReplySchema.safeParse(await response.json());
-    return parsed.success ? parsed.data : { auth: 'off' };
+    return parsed.success ? parsed.data : null;
   } catch {
-    return { auth: 'off' };
+    return null;
   }
 }
 

@@ -7,6 +7,8 @@ export interface LobbyPrefs {
   room: string;
   speaks: LanguageCode;
   reads: LanguageCode;
+  /** The microphone chosen in the lobby ('' or absent: the browser's default). */
+  micDeviceId?: string;
 }
 
 /** Whatever was stored last time, keeping only values that are still valid. */
@@ -28,12 +30,13 @@ export function loadPrefs(): Partial<LobbyPrefs> {
   if (speaks.success) prefs.speaks = speaks.data;
   const reads = languageCodeSchema.safeParse(stored.reads);
   if (reads.success) prefs.reads = reads.data;
+  if (typeof stored.micDeviceId === 'string' && stored.micDeviceId.length <= 256) prefs.micDeviceId = stored.micDeviceId;
   return prefs;
 }
 
-export function savePrefs(prefs: LobbyPrefs): void {
+export function savePrefs(prefs: Partial<LobbyPrefs>): void {
   try {
-    localStorage.setItem(KEY, JSON.stringify(prefs));
+    localStorage.setItem(KEY, JSON.stringify({ ...loadPrefs(), ...prefs }));
   } catch {
     // Private browsing or a full quota: the choices simply are not remembered.
   }

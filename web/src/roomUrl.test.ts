@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeRoomInput, roomFromLocation, roomPath } from './roomUrl';
+import { historyFromLocation, historyPath, normalizeRoomInput, roomFromLocation, roomPath } from './roomUrl';
 
 describe('roomUrl', () => {
   it('reads the room from /r/<room> and from ?room=', () => {
@@ -18,5 +18,14 @@ describe('roomUrl', () => {
     expect(normalizeRoomInput('  https://parley.example/r/standup ')).toBe('standup');
     expect(normalizeRoomInput('http://host:5026/?room=x1')).toBe('x1');
     expect(normalizeRoomInput(' standup ')).toBe('standup');
+  });
+
+  it('reads and builds history paths', () => {
+    expect(historyFromLocation({ pathname: '/history' })).toEqual({ room: null });
+    expect(historyFromLocation({ pathname: '/history/' })).toEqual({ room: null });
+    expect(historyFromLocation({ pathname: '/history/team-sync' })).toEqual({ room: 'team-sync' });
+    expect(historyFromLocation({ pathname: '/r/team-sync' })).toBeNull();
+    expect(historyPath(null)).toBe('/history');
+    expect(historyPath('a_b')).toBe('/history/a_b');
   });
 });

@@ -35,3 +35,19 @@ export function normalizeRoomInput(input: string): string {
 export function inviteFromLocation(location: { pathname: string }): string | null {
   return /^\/invite\/([A-Za-z0-9_-]{43})\/?$/.exec(location.pathname)?.[1] ?? null;
 }
+
+/** History pages: `/history` (every room) and `/history/<room>` (one transcript). */
+export function historyFromLocation(location: { pathname: string }): { room: string | null } | null {
+  if (/^\/history\/?$/.test(location.pathname)) return { room: null };
+  const match = /^\/history\/([^/]+)\/?$/.exec(location.pathname);
+  if (!match?.[1]) return null;
+  try {
+    return { room: decodeURIComponent(match[1]) };
+  } catch {
+    return { room: null };
+  }
+}
+
+export function historyPath(room: string | null): string {
+  return room ? `/history/${encodeURIComponent(room)}` : '/history';
+}

@@ -147,6 +147,8 @@ describe('auth matrix (AUTH=oidc, real OpenID provider process, real sockets and
     expect(await guest.json()).toEqual({ error: 'Sign in first.' });
     expect((await fetch(`${url}/api/rooms`)).status).toBe(401);
     expect((await fetch(`${url}/api/rooms/anything/transcript`)).status).toBe(401);
+    expect((await fetch(`${url}/api/rooms/anything/transcript/export?format=srt`)).status).toBe(401);
+    expect((await fetch(`${url}/api/engines`)).status).toBe(401);
     expect(await fetch(`${url}/api/me`).then((r) => r.json())).toEqual({ auth: 'oidc', user: null, csrfToken: null });
   });
 
@@ -204,6 +206,12 @@ describe('auth matrix (AUTH=oidc, real OpenID provider process, real sockets and
     expect(outsider.status).toBe(403);
     expect(await outsider.json()).toEqual({ error: 'Only members of this room can read its transcript.' });
     expect((await carol.fetch('/api/rooms/carol-room/transcript')).status).toBe(200);
+    expect((await bob.fetch('/api/rooms/carol-room/transcript/export?format=vtt')).status).toBe(403);
+    const exported = await carol.fetch('/api/rooms/carol-room/transcript/export?format=vtt&lang=es');
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-disposition')).toBe('attachment; filename="carol-room-es.vtt"');
+    expect(await exported.text()).toBe('WEBVTT - Parley transcript: carol-room (Español)\n');
+    expect((await carol.fetch('/api/engines')).status).toBe(200);
     expect((await bob.fetch('/api/rooms/carol-room/transcript', { method: 'DELETE' })).status).toBe(403);
     expect(await (await carol.fetch('/api/rooms/carol-room/transcript', { method: 'DELETE' })).json()).toEqual({ deleted: 0 });
   });

@@ -45,6 +45,8 @@ export class AccessLayer {
     rooms: () => RoomRegistry | undefined,
     private readonly staticFiles: StaticFiles | undefined,
     private readonly origins: OriginPolicy,
+    /** The engine table the workers published, for the lobby. */
+    private readonly engines: () => Promise<Record<string, string>>,
   ) {
     const oidc = config.AUTH === 'oidc';
     const issuer = config.PUBLIC_URL ?? 'parley';
@@ -113,6 +115,7 @@ export class AccessLayer {
     const api = new ApiRoutes({
       auth,
       transcripts,
+      engines: this.engines,
       publicUrl: config.PUBLIC_URL,
       inviteTtlMs: config.INVITE_TTL_HOURS * 3_600_000,
       limits: { tokens: tokenLimiter, roomCreation: new KeyedRateLimiter(10, 0.2) },

@@ -3,9 +3,16 @@ import type { z } from 'zod';
 import {
   createRoomRequestSchema,
   inviteTokenSchema,
+  TRANSCRIPT_FORMATS,
+  formatTranscript,
   roomIdSchema,
+  transcriptExportQuerySchema,
+  transcriptFileName,
   transcriptQuerySchema,
+  type EnginesReply,
   type InviteReply,
+  type LanguageCode,
+  type TranscriptSegment,
   type MeReply,
   type SocketTokenReply,
 } from '@parley/protocol';
@@ -21,6 +28,8 @@ export interface ApiOptions {
   /** Absent with AUTH=off. */
   auth?: { web: WebAuth; accounts: AccountStore; socketTokens: SocketTokens; desktopTokens: SocketTokens; rooms: RoomStore };
   transcripts: TranscriptStore;
+  /** The engine table the workers published (empty when none has started). */
+  engines: () => Promise<Record<string, string>>;
   publicUrl: string | undefined;
   inviteTtlMs: number;
   limits: { tokens: KeyedRateLimiter; roomCreation: KeyedRateLimiter };
@@ -33,6 +42,9 @@ export interface Caller {
 }
 
 type Handler = (req: Request, res: Response) => Promise<unknown>;
+
+/** An export reads the whole transcript; past this many segments it is cut, and says so. */
+export const MAX_EXPORT_SEGMENTS = 20_000;
 
 /** Wraps an async handler: the reply is its JSON, an HttpError becomes `{ error }` with its status. */
 export function route(handler: Handler) {
@@ -86,6 +98,26 @@ export class ApiRoutes {
     const auth = this.options.auth;
     if (!auth) throw new HttpError(404, 'Accounts are off on this server (AUTH=off): rooms are open to anyone with their name.');
     return auth;
+  }
+
+  /** Members may read a room's transcript (anyone may with AUTH=off, where rooms are open by name). */
+  private async requireReader(req: Request, room: string): Promise<void> {
+    const auth = this.options.auth;
+    if (!auth) return;
+    const { session } = await this.requireCaller(req);
+    const membership = await auth.rooms.membership(room, session.user.id);
+    if (!membership || membership.removed) throw new HttpError(403, 'Only members of this room can read its transcript.');
+  }
+
+  private async wholeTranscript(room: string, lang: LanguageCode | undefined): Promise<TranscriptSegment[]> {
+    const segments: TranscriptSegment[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.options.transcripts.page(room, { lang, after, limit: 500 });
+      segments.push(...page.segments);
+      after = page.next ?? undefined;
+    } while (after && segments.length < MAX_EXPORT_SEGMENTS);
+    return segments.slice(0, MAX_EXPORT_SEGMENTS);
   }
 
   router(): Router {
@@ -147,22 +179,37 @@ export class ApiRoutes {
       return { room: accepted.room };
     }));
 
+    r.get('/engines', route(async (req, res): Promise<EnginesReply> => {
+      res.setHeader('cache-control', 'no-store');
+      if (this.options.auth) await this.requireCaller(req);
+      return { engines: await this.options.engines() };
+    }));
+
     r.get('/rooms/:room/transcript', route(async (req, res) => {
       res.setHeader('cache-control', 'no-store');
       const room = parse(roomIdSchema, req.params.room, 'room name');
       const query = parse(transcriptQuerySchema, req.query, 'transcript query');
-      const auth = this.options.auth;
-      if (auth) {
-        const { session } = await this.requireCaller(req);
-        const membership = await auth.rooms.membership(room, session.user.id);
-        if (!membership || membership.removed) throw new HttpError(403, 'Only members of this room can read its transcript.');
-      }
+      await this.requireReader(req, room);
       try {
         return await transcripts.page(room, query);
       } catch (error) {
         if (error instanceof CursorError) throw new HttpError(400, error.message);
         throw error;
       }
+    }));
+
+    // The transcript as a file to download: SubRip, WebVTT or plain text, in one language.
+    r.get('/rooms/:room/transcript/export', route(async (req, res) => {
+      res.setHeader('cache-control', 'no-store');
+      const room = parse(roomIdSchema, req.params.room, 'room name');
+      const query = parse(transcriptExportQuerySchema, req.query, 'export query');
+      await this.requireReader(req, room);
+      const segments = await this.wholeTranscript(room, query.lang);
+      const text = formatTranscript(query.format, segments, { room, lang: query.lang });
+      res.setHeader('content-type', TRANSCRIPT_FORMATS[query.format].mediaType);
+      res.setHeader('content-disposition', `attachment; filename="${transcriptFileName(room, query.lang, query.format)}"`);
+      if (segments.length >= MAX_EXPORT_SEGMENTS) res.setHeader('x-parley-truncated', String(MAX_EXPORT_SEGMENTS));
+      res.send(text);
     }));
 
     r.delete('/rooms/:room/transcript', route(async (req) => {

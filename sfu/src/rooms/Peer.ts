@@ -37,7 +37,7 @@ export interface PeerEvents {
   producer: [types.Producer];
   /** The receive transport exists: the room hands this peer every producer to consume. */
   receiving: [];
-  /** hasMic or muted changed. */
+  /** hasMic, muted or reads changed. */
   participantChanged: [];
   /** `reason` is a sentence for the person when the peer was closed because something went wrong. */
   closed: [reason: string | undefined];
@@ -64,7 +64,7 @@ export class Peer extends SafeEmitter<PeerEvents> {
   readonly id: string;
   readonly name: string;
   readonly speaks: LanguageCode;
-  readonly reads: LanguageCode;
+  private readsValue: LanguageCode;
   private readonly connectTimeoutMs: number;
   private readonly iceRecoveryMs: number;
   private media: RoomMedia | undefined;
@@ -89,13 +89,18 @@ export class Peer extends SafeEmitter<PeerEvents> {
     this.id = options.id;
     this.name = options.name;
     this.speaks = options.speaks;
-    this.reads = options.reads;
+    this.readsValue = options.reads;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 20_000;
     this.iceRecoveryMs = options.iceRecoveryMs ?? 20_000;
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** The language this participant reads captions in. */
+  get reads(): LanguageCode {
+    return this.readsValue;
   }
 
   get producer(): types.Producer | undefined {
@@ -138,6 +143,13 @@ export class Peer extends SafeEmitter<PeerEvents> {
     if (!sink) return;
     const rtp = parseRtp(packet);
     if (rtp) sink.pushRtp(rtp.payload, rtp.sequenceNumber, rtp.timestamp);
+  }
+
+  /** Captions in another language from now on; the room's next utterances are translated into it. */
+  setReads(reads: LanguageCode): void {
+    if (this.closed || reads === this.readsValue) return;
+    this.readsValue = reads;
+    this.emit('participantChanged');
   }
 
   /** Pauses forwarding and captioning of this participant's microphone. */

@@ -1,7 +1,9 @@
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Ack, ClientToServerEvents, JoinReply, ServerToClientEvents } from '@parley/protocol';
+import type { Ack, Caption, ClientToServerEvents, JoinReply, Participant, ServerToClientEvents } from '@parley/protocol';
+import { REDIS_KEYS } from '@parley/protocol/streams';
 import { loadSfuConfig } from '../config.js';
 import { RawSocket } from '../fuzz/rawFrames.js';
 import { SfuServer } from '../SfuServer.js';
@@ -66,3 +68,108 @@ describe('SignalingServer: a join that overlaps another request or the end of it
     expect((await request<JoinReply>(socket, 'join', joinRequest('join-and-leave'))).ok).toBe(true);
   });
 });
+
+describe('SignalingServer: changing the caption language mid-meeting', () => {
+  let server: SfuServer;
+  let url: string;
+  let publisher: Redis;
+  const sockets: ClientSocket[] = [];
+
+  beforeAll(async () => {
+    const redisUrl = `${inject('redisUrl')}/18`;
+    const config = loadSfuConfig({ REDIS_URL: redisUrl, RTC_LISTEN_IP: '127.0.0.1', MEDIASOUP_WORKERS: '1' });
+    server = new SfuServer(config, pino({ level: 'silent' }));
+    url = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}`;
+    publisher = new Redis(redisUrl);
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    publisher.disconnect();
+    await server.close();
+  });
+
+  function connect(): ClientSocket {
+    const socket: ClientSocket = io(url, { transports: ['websocket'], reconnection: false, extraHeaders: { origin: url } });
+    sockets.push(socket);
+    return socket;
+  }
+
+  function request<T extends object>(socket: ClientSocket, event: string, payload?: unknown): Promise<Ack<T>> {
+    const emit = (socket as unknown as { emit(e: string, ...args: unknown[]): void }).emit.bind(socket);
+    return new Promise((resolve) => emit(event, payload, resolve));
+  }
+
+  /** A caption as the mt worker publishes it, for every sfu node to deliver. */
+  function publishCaption(room: string, lang: 'es' | 'fr', utteranceId: string): Promise<number> {
+    const caption: Caption = {
+      room, utteranceId, seq: 1, kind: 'final', speakerId: 's', speakerName: 'Sam', lang, text: `in ${lang}`,
+      sourceLang: 'en', sourceText: 'in en', engine: 'pocketsphinx+apertium', audioEndAtMs: Date.now(),
+    };
+    return publisher.publish(REDIS_KEYS.captions, JSON.stringify(caption));
+  }
+
+  it('moves the reader to the new language: later captions arrive in it only, the room translates into it, and everyone is told', async () => {
+    const room = `reads-${Date.now()}`;
+    const reader = connect();
+    const other = connect();
+    const received: Caption[] = [];
+    reader.on('caption', (c) => received.push(c));
+    expect((await request<JoinReply>(reader, 'join', { room, name: 'Rita', speaks: 'en', reads: 'es' })).ok).toBe(true);
+    const announced = new Promise<Participant[]>((resolve) => {
+      other.on('participants', (list) => {
+        if (list.some((p) => p.name === 'Rita' && p.reads === 'fr')) resolve(list);
+      });
+    });
+    expect((await request<JoinReply>(other, 'join', { room, name: 'Otto', speaks: 'en', reads: 'en' })).ok).toBe(true);
+    expect(server.roomRegistry!.get(room)!.captionLanguages().sort()).toEqual(['en', 'es']);
+
+    await publishCaption(room, 'es', 'before');
+    await until(() => received.length === 1, 'the Spanish caption');
+
+    expect(await request(reader, 'setCaptionLanguage', { reads: 'fr' })).toEqual({ ok: true });
+    await announced;
+    expect(server.roomRegistry!.get(room)!.captionLanguages().sort()).toEqual(['en', 'fr']);
+
+    await publishCaption(room, 'es', 'after-es');
+    await publishCaption(room, 'fr', 'after-fr');
+    await until(() => received.some((c) => c.utteranceId === 'after-fr'), 'the French caption');
+    expect(received.map((c) => c.utteranceId)).toEqual(['before', 'after-fr']);
+  });
+
+  it('refuses a malformed language, and a change before joining', async () => {
+    const socket = connect();
+    expect(await request(socket, 'setCaptionLanguage', { reads: 'es' })).toEqual({ ok: false, error: 'Join a room first.' });
+    expect((await request<JoinReply>(socket, 'join', { room: `reads-bad-${Date.now()}`, name: 'Bo', speaks: 'en', reads: 'es' })).ok).toBe(true);
+    const bad = await request(socket, 'setCaptionLanguage', { reads: 'xx' });
+    expect(bad).toMatchObject({ ok: false, error: expect.stringMatching(/^Invalid setCaptionLanguage: reads: language must be one of/) });
+    expect(await request(socket, 'setCaptionLanguage', { reads: 'es', extra: 1 })).toMatchObject({ ok: false });
+    expect(await request(socket, 'setCaptionLanguage', 'es')).toMatchObject({ ok: false });
+  });
+
+  it('ends in one audience when two changes overlap', async () => {
+    const room = `reads-race-${Date.now()}`;
+    const reader = connect();
+    const received: Caption[] = [];
+    reader.on('caption', (c) => received.push(c));
+    expect((await request<JoinReply>(reader, 'join', { room, name: 'Rae', speaks: 'en', reads: 'en' })).ok).toBe(true);
+    const replies = await Promise.all([request(reader, 'setCaptionLanguage', { reads: 'es' }), request(reader, 'setCaptionLanguage', { reads: 'fr' })]);
+    expect(replies).toEqual([{ ok: true }, { ok: true }]);
+    const reads = server.roomRegistry!.get(room)!.participants()[0]!.reads;
+    expect(['es', 'fr']).toContain(reads);
+    await publishCaption(room, 'es', 'race-es');
+    await publishCaption(room, 'fr', 'race-fr');
+    // Captions are delivered in the order they were published: the marker comes after both.
+    await publishCaption(room, reads as 'es' | 'fr', 'marker');
+    await until(() => received.some((c) => c.utteranceId === 'marker'), 'the marker caption');
+    expect(received.map((c) => c.utteranceId)).toEqual([`race-${reads}`, 'marker']);
+  });
+});
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not arrive within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -4,6 +4,7 @@ import type { Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import {
+  captionLanguageRequestSchema,
   connectTransportRequestSchema,
   createTransportsRequestSchema,
   joinRequestSchema,
@@ -29,7 +30,7 @@ import type { Placement } from '../cluster/RoomPlacement.js';
 
 type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents>;
 export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
-type RequestEvent = 'join' | 'createTransports' | 'connectTransport' | 'produce' | 'restartIce' | 'mute';
+type RequestEvent = 'join' | 'createTransports' | 'connectTransport' | 'produce' | 'restartIce' | 'mute' | 'setCaptionLanguage';
 
 /** Every event a client may send (a Record, so that a new protocol event cannot be missed here). */
 const CLIENT_EVENTS: ReadonlySet<unknown> = new Set(
@@ -41,6 +42,7 @@ const CLIENT_EVENTS: ReadonlySet<unknown> = new Set(
     restartIce: 1,
     leave: 1,
     mute: 1,
+    setCaptionLanguage: 1,
     host: 1,
     refreshToken: 1,
   } satisfies Record<keyof ClientToServerEvents, 1>),
@@ -218,6 +220,24 @@ export class SignalingServer {
 
     this.on(socket, 'mute', muteRequestSchema, async (request) => {
       await joined().peer.setMuted(request.muted);
+      return {};
+    });
+
+    // Moves the socket to the new language's caption audience; the speaker pipelines read the room's
+    // languages at each utterance's start, so the next utterance is translated for it.
+    this.on(socket, 'setCaptionLanguage', captionLanguageRequestSchema, async ({ reads }) => {
+      const { room, peer } = joined();
+      if (reads === peer.reads) return {};
+      await socket.join(captionAudience(room.id, reads));
+      if (state.peer !== peer) {
+        socket.leave(captionAudience(room.id, reads));
+        throw new SignalingError('You left the room meanwhile; join again.', 409);
+      }
+      // Read after the await: of two changes under way at once, the later one leaves the earlier's audience.
+      const previous = peer.reads;
+      peer.setReads(reads);
+      if (previous !== reads) socket.leave(captionAudience(room.id, previous));
+      log.info({ room: room.id, peer: peer.id, reads }, 'caption language changed');
       return {};
     });
 

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { LIMITS, createRoomRequestSchema, type InviteReply } from '@parley/protocol';
-import { api } from './auth';
+import { api } from '../auth';
 import { randomRoomName } from './randomRoom';
 
 interface Props {

@@ -1,4 +1,4 @@
-import type { ConnectionState } from './roomSession';
+import type { ConnectionState } from './roomReducer';
 
 export function ConnectionBadge({ state }: { state: ConnectionState }) {
   return (

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { LinkIcon } from './Icons';
-import { roomLink } from './roomUrl';
+import { LinkIcon } from '../Icons';
+import { roomLink } from '../roomUrl';
 
 export function CopyLinkButton({ room }: { room: string }) {
   const [copied, setCopied] = useState(false);

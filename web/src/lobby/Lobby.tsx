@@ -1,9 +1,14 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { LIMITS, joinRequestSchema, type JoinRequest, type LanguageCode } from '@parley/protocol';
-import { HeadphonesIcon, MicIcon } from './Icons';
+import { LIMITS, enginesReplySchema, joinRequestSchema, type JoinRequest, type LanguageCode, type RoomEngines } from '@parley/protocol';
+import { readableLanguages, recognisedLanguages } from '../engines';
+import { HeadphonesIcon, HistoryIcon, MicIcon, SettingsIcon } from '../Icons';
+import { normalizeRoomInput } from '../roomUrl';
+import { SettingsDialog } from '../settings/SettingsDialog';
+import { EngineSummary } from './EngineSummary';
 import { LanguageSelect } from './LanguageSelect';
+import { MicCheck } from './MicCheck';
+import { MyRooms } from './MyRooms';
 import { randomRoomName } from './randomRoom';
-import { normalizeRoomInput } from './roomUrl';
 
 export interface LobbyValues {
   name: string;
@@ -22,21 +27,54 @@ const errorId = (field: Field) => `lobby-${field}-error`;
 
 interface Props {
   initial: LobbyValues;
+  initialMicDeviceId?: string;
   /** Why the server turned the last join down, if it did. */
   serverError: string | null;
-  onJoin: (request: JoinRequest, withMic: boolean) => void;
+  /** The server cannot be reached (offline, or it is down). */
+  unreachable?: boolean;
+  onJoin: (request: JoinRequest, withMic: boolean, micDeviceId: string) => void;
   /** Account and invite notices, above the form. */
   account?: ReactNode;
   /** Below the form (creating a room). */
   extra?: ReactNode;
   /** False while sign-in is needed first: no form is shown. */
   canJoin?: boolean;
+  /** The engine table is readable (with sign-in on, only once signed in). */
+  canReadEngines?: boolean;
+  onOpenHistory?: () => void;
+  /** Signed in: my rooms on the server, to pick one. */
+  myRooms?: { csrfToken: string | null; onChoose: (room: string) => void };
 }
 
-export function Lobby({ initial, serverError, onJoin, account, extra, canJoin = true }: Props) {
+/** How often the lobby asks again which language pairs the server serves (workers come and go). */
+const ENGINES_REFRESH_MS = 30_000;
+
+export function Lobby({ initial, initialMicDeviceId = '', serverError, unreachable = false, onJoin, account, extra, canJoin = true, canReadEngines = true, onOpenHistory, myRooms }: Props) {
   const [values, setValues] = useState(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
+  const [micDeviceId, setMicDeviceId] = useState(initialMicDeviceId);
+  const [engines, setEngines] = useState<RoomEngines | null>(null);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+
+  useEffect(() => {
+    if (!canReadEngines || unreachable) return;
+    let stopped = false;
+    const load = () =>
+      fetch('/api/engines', { credentials: 'same-origin', cache: 'no-store' })
+        .then((r) => r.json())
+        .then((body: unknown) => {
+          const parsed = enginesReplySchema.safeParse(body);
+          if (parsed.success && !stopped) setEngines(parsed.data.engines);
+        })
+        .catch(() => undefined);
+    void load();
+    const timer = setInterval(() => void load(), ENGINES_REFRESH_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [canReadEngines, unreachable]);
 
   // A room chosen outside the form (just created, or from an accepted invite) replaces what was typed;
   // the signed-in user's name fills an empty name field.
@@ -60,7 +98,7 @@ export function Lobby({ initial, serverError, onJoin, account, extra, canJoin = 
     if (result.success) {
       setErrors({});
       setFormError(null);
-      onJoin(result.data, withMic);
+      onJoin(result.data, withMic, micDeviceId);
       return;
     }
     const next: FieldErrors = {};
@@ -95,7 +133,25 @@ export function Lobby({ initial, serverError, onJoin, account, extra, canJoin = 
             <h1>Parley</h1>
             <p className="tagline">Speak your language. Read everyone in yours.</p>
           </div>
+          <nav className="brand-actions" aria-label="Parley">
+            {onOpenHistory ? (
+              <button type="button" className="button button--ghost button--icon-text" data-testid="open-history" onClick={onOpenHistory}>
+                <HistoryIcon />
+                <span className="label">History</span>
+              </button>
+            ) : null}
+            <button type="button" className="button button--ghost button--icon-text" data-testid="open-settings" onClick={() => setSettingsOpen(true)}>
+              <SettingsIcon />
+              <span className="label">Display</span>
+            </button>
+          </nav>
         </header>
+
+        {unreachable ? (
+          <p className="notice notice--error" role="alert" data-testid="server-unreachable">
+            The Parley server cannot be reached: you may be offline, or the server is down. Transcripts saved on this device are in History.
+          </p>
+        ) : null}
 
         {account}
 
@@ -126,7 +182,7 @@ export function Lobby({ initial, serverError, onJoin, account, extra, canJoin = 
             </div>
 
             <div className="field">
-              <label htmlFor={inputId('room')}>Room</label>
+              <label htmlFor={inputId('room')}>Room code or link</label>
               <div className="input-row">
                 <input
                   id={inputId('room')}
@@ -136,19 +192,20 @@ export function Lobby({ initial, serverError, onJoin, account, extra, canJoin = 
                   autoCapitalize="none"
                   autoCorrect="off"
                   spellCheck={false}
-                  maxLength={LIMITS.roomIdChars}
-                  placeholder="team-standup"
+                  // Long enough for a pasted link; the room name inside it is checked on join.
+                  maxLength={2_048}
+                  placeholder="team-standup or https://…/r/team-standup"
                   value={values.room}
                   onChange={(event) => set('room', event.target.value)}
                   aria-invalid={errors.room ? true : undefined}
                   aria-describedby={describedBy('room', 'lobby-room-hint')}
                 />
-                <button type="button" className="button button--ghost" onClick={() => set('room', randomRoomName())}>
+                <button type="button" className="button button--ghost" data-testid="new-room" onClick={() => set('room', randomRoomName())}>
                   New room
                 </button>
               </div>
               <p id="lobby-room-hint" className="field-hint">
-                Letters, digits, “-” and “_”. Everyone who joins the same room sees each other’s captions.
+                Type the room’s short code or paste its link, or start a new room and share its link once inside.
               </p>
               {fieldError('room')}
             </div>
@@ -161,6 +218,8 @@ export function Lobby({ initial, serverError, onJoin, account, extra, canJoin = 
                   testId="speaks"
                   value={values.speaks}
                   onChange={(code) => set('speaks', code)}
+                  served={engines ? recognisedLanguages(engines) : undefined}
+                  unservedNote="no speech recognition here"
                 />
                 {fieldError('speaks')}
               </div>
@@ -171,10 +230,15 @@ export function Lobby({ initial, serverError, onJoin, account, extra, canJoin = 
                   testId="reads"
                   value={values.reads}
                   onChange={(code) => set('reads', code)}
+                  served={engines ? readableLanguages(engines) : undefined}
+                  describedBy="lobby-pair"
                 />
                 {fieldError('reads')}
               </div>
             </div>
+            <EngineSummary id="lobby-pair" engines={engines} speaks={values.speaks} reads={values.reads} />
+
+            <MicCheck deviceId={micDeviceId} onDeviceChange={setMicDeviceId} />
 
             {formError ? (
               <p className="notice notice--error" role="alert">
@@ -198,8 +262,10 @@ export function Lobby({ initial, serverError, onJoin, account, extra, canJoin = 
             </p>
           </form>
         ) : null}
+        {myRooms ? <MyRooms csrfToken={myRooms.csrfToken} onChoose={myRooms.onChoose} /> : null}
         {extra}
       </div>
+      <SettingsDialog open={settingsOpen} onClose={() => setSettingsOpen(false)} />
     </main>
   );
 }
