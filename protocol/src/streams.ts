@@ -4,4 +4,4 @@ export * from './streams/schemas.js';
 export * from './streams/TypedStream.js';
 export * from './streams/writers.js';
 export * from './streams/StreamConsumer.js';
-export * from './streams/lag.js';
+export * from './streams/backlog.js';

@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CaptionKind } from '@parley/protocol';
-import { CONSUMER_GROUPS, REDIS_KEYS } from '@parley/protocol/streams';
-import { entryIdTimeMs, streamBacklog, type StreamBacklog } from './streamBacklog.js';
+import { CONSUMER_GROUPS, REDIS_KEYS, entryIdTimeMs, streamBacklog, type StreamBacklog } from '@parley/protocol/streams';
 
 /**
  * Stages a worker times, named for the pipeline so the sfu's own (`vad`, `delivery`) sit beside
