@@ -235,7 +235,8 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     this.emit('connection', 'connecting', null, false);
     let reply: JoinReply;
     try {
-      reply = await this.signaling.request('join', this.options.join, this.options.joinTimeoutMs ?? 10_000);
+      const request = this.joinedOnce ? { ...this.options.join, rejoin: true } : this.options.join;
+      reply = await this.signaling.request('join', request, this.options.joinTimeoutMs ?? 10_000);
     } catch (error) {
       if (epoch !== this.epoch || this.closed) return;
       const message = (error as Error).message;

@@ -3,6 +3,7 @@ import type { Server } from 'socket.io';
 import { captionSchema, type Caption, type ClientToServerEvents, type ServerToClientEvents } from '@parley/protocol';
 import { REDIS_KEYS } from '@parley/protocol/streams';
 import type { Logger } from 'pino';
+import type { SfuMetrics } from './metrics/SfuMetrics.js';
 
 /** The socket.io room of everyone in `room` who reads `lang`. */
 export function captionAudience(room: string, lang: string): string {
@@ -22,6 +23,7 @@ export class CaptionRelay {
     private readonly subscriber: Redis,
     private readonly io: Server<ClientToServerEvents, ServerToClientEvents>,
     private readonly log: Logger,
+    private readonly metrics?: SfuMetrics,
   ) {}
 
   async start(): Promise<void> {
@@ -41,7 +43,9 @@ export class CaptionRelay {
       return;
     }
     this.delivered += 1;
-    this.io.local.to(captionAudience(caption.room, caption.lang)).emit('caption', caption);
+    const audience = captionAudience(caption.room, caption.lang);
+    this.io.local.to(audience).emit('caption', caption);
+    this.metrics?.captionDelivered(caption, this.io.of('/').adapter.rooms.get(audience)?.size ?? 0);
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,8 @@ import { StaticFiles } from './StaticFiles.js';
 import { SileroVad } from './audio/SileroVad.js';
 import { turnCredentials } from './turnCredentials.js';
 import { AccessLayer } from './http/AccessLayer.js';
+import { MetricsServer } from './metrics/MetricsServer.js';
+import { SfuMetrics } from './metrics/SfuMetrics.js';
 
 /** The sfu process: HTTP (health, web app), socket.io signaling, rooms, caption delivery. */
 export class SfuServer {
@@ -31,6 +33,10 @@ export class SfuServer {
   private readonly backlog: BacklogMonitor;
   private readonly access: AccessLayer;
   private vad: SileroVad | undefined;
+  readonly metrics: SfuMetrics;
+  private metricsServer: MetricsServer | undefined;
+  /** Where /metrics is served (METRICS_PORT), once listening. */
+  metricsPort: number | undefined;
   private closed = false;
 
   constructor(
@@ -54,13 +60,14 @@ export class SfuServer {
     this.redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
     const subscriber = this.redis.duplicate();
     subscriber.on('error', (err) => log.warn({ err: err.message }, 'redis subscriber error'));
-    this.relay = new CaptionRelay(subscriber, this.io, log);
+    this.metrics = new SfuMetrics({ redis: this.redis, rooms: () => this.rooms });
+    this.relay = new CaptionRelay(subscriber, this.io, log, this.metrics);
     this.backlog = new BacklogMonitor(this.redis, {
       maxQueueDepth: config.MAX_QUEUE_DEPTH,
       onBacklog: (backlog) => this.announceBacklog(backlog),
       onError: (err) => log.warn({ err }, 'could not read the caption backlog'),
     });
-    this.access = new AccessLayer(config, log, this.io, () => this.rooms, this.staticFiles, origins);
+    this.access = new AccessLayer(config, log, this.io, () => this.rooms, this.staticFiles, origins, (reason) => this.metrics.authFailed(reason));
     // Which engines serve each language pair: the workers write it to Redis when they start.
     this.io.on('connection', (socket) => {
       this.redis.hgetall(REDIS_KEYS.engines).then(
@@ -85,6 +92,7 @@ export class SfuServer {
     await this.access.open();
     const pool = await MediaWorkerPool.start(mediaSettingsFromConfig(this.config), this.log);
     this.pool = pool;
+    this.metrics.watchMedia(pool);
     const rooms = new RoomRegistry({
       io: this.io,
       pool,
@@ -102,10 +110,11 @@ export class SfuServer {
       iceServers: () => (config.TURN_URLS && config.TURN_SECRET ? [{ urls: config.TURN_URLS, ...turnCredentials(config.TURN_SECRET) }] : []),
       startSpeakerFeed: (room, peer) => {
         if (!this.vad) throw new Error('VAD not loaded');
-        return new SpeakerFeed({ room, peer, redis: this.redis, vad: this.vad, config, log: this.log });
+        return new SpeakerFeed({ room, peer, redis: this.redis, vad: this.vad, config, log: this.log, metrics: this.metrics });
       },
       admit: this.access.roomAccess.admit,
       onJoined: this.access.roomAccess.onJoined,
+      onReconnect: (kind) => this.metrics.reconnected(kind),
     });
     await this.redis.connect();
     await this.relay.start();
@@ -117,7 +126,14 @@ export class SfuServer {
         resolve();
       });
     });
+    if (this.config.METRICS_PORT !== undefined) await this.serveMetrics(this.config.METRICS_PORT);
     return (this.http.address() as AddressInfo).port;
+  }
+
+  private async serveMetrics(port: number): Promise<void> {
+    this.metricsServer = new MetricsServer({ registry: this.metrics.registry, token: this.config.METRICS_TOKEN, onRefused: () => this.metrics.authFailed('metrics_token') });
+    this.metricsPort = await this.metricsServer.listen(port, this.config.METRICS_HOST);
+    this.metrics.startSampling();
   }
 
   /** Tells every room on this node that captions run late (backlog 0: caught up again). */
@@ -148,6 +164,8 @@ export class SfuServer {
     if (this.closed) return;
     this.closed = true;
     this.backlog.close();
+    this.metrics.close();
+    await this.metricsServer?.close();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
     await this.rooms?.close();
     this.pool?.close();

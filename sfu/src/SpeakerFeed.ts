@@ -8,6 +8,7 @@ import { UtterancePublisher } from './UtterancePublisher.js';
 import type { EndpointingOptions } from './audio/EndpointPolicy.js';
 import { SpeakerAudioPipeline } from './audio/SpeakerAudioPipeline.js';
 import type { SileroVad } from './audio/SileroVad.js';
+import type { SfuMetrics } from './metrics/SfuMetrics.js';
 
 export interface SpeakerFeedOptions {
   room: Room;
@@ -16,6 +17,7 @@ export interface SpeakerFeedOptions {
   vad: SileroVad;
   config: SfuConfig;
   log: Logger;
+  metrics?: SfuMetrics;
   /** How often what the pipeline saw is written to Redis. */
   statsIntervalMs?: number;
 }
@@ -47,7 +49,7 @@ export class SpeakerFeed {
   private closed = false;
 
   constructor(private readonly options: SpeakerFeedOptions) {
-    const { room, peer, redis, vad, config, log } = options;
+    const { room, peer, redis, vad, config, log, metrics } = options;
     this.publisher = new UtterancePublisher(
       redis,
       {
@@ -64,6 +66,7 @@ export class SpeakerFeed {
       endpointing: endpointingFrom(config),
       pauseHintSeconds: config.PAUSE_HINT_SECONDS,
       maxUtteranceSeconds: config.MAX_UTTERANCE_SECONDS,
+      onVadDelay: metrics ? (seconds) => metrics.stage('vad', seconds) : undefined,
     });
     this.pipeline.on('utteranceStart', () => this.publisher.utteranceStarted());
     this.pipeline.on('chunk', (chunk) => this.publisher.chunk(chunk));

@@ -13,7 +13,7 @@ export class CaptionPublisher {
   ) {}
 
   async publish(caption: Caption): Promise<void> {
-    const valid = captionSchema.parse(caption);
+    const valid = captionSchema.parse({ ...caption, publishedAtMs: Date.now() });
     await this.redis.publish(REDIS_KEYS.captions, JSON.stringify(valid));
     this.published += 1;
     this.metrics?.captionPublished(valid.kind, valid.audioEndAtMs);

@@ -65,6 +65,8 @@ export interface SignalingOptions {
   admit?: (socket: ParleySocket, request: JoinRequest) => Promise<void>;
   /** Told of every peer that joined, so that room controls can reach it and its socket. */
   onJoined?: (socket: ParleySocket, room: Room, peer: Peer) => void;
+  /** Told when a client comes back after losing its socket, or restarts ICE (for the metrics). */
+  onReconnect?: (kind: 'socket' | 'ice') => void;
 }
 
 interface SocketState {
@@ -175,7 +177,9 @@ export class SignalingServer {
       const epoch = state.epoch;
       state.joiningIn = epoch;
       try {
-        return await joinRoom(request, epoch);
+        const reply = await joinRoom(request, epoch);
+        if (request.rejoin) this.options.onReconnect?.('socket');
+        return reply;
       } finally {
         if (state.joiningIn === epoch) state.joiningIn = undefined;
       }
@@ -198,6 +202,7 @@ export class SignalingServer {
 
     this.on(socket, 'restartIce', restartIceRequestSchema, async (request) => {
       const iceParameters = await joined().peer.restartIce(request.transportId);
+      this.options.onReconnect?.('ice');
       return { iceParameters };
     });
 
