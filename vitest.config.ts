@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['./scripts/test-services.ts'],
+    // GitHub's workflow parser imports its JSON schema without an import attribute, which Node refuses.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });

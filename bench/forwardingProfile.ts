@@ -1,137 +1,123 @@
 /**
- * CPU cost of audio forwarding in the SFU: one speaker, N listen-only listeners (real WebRTC via
- * @roamhq/wrtc). The SFU runs as its own process under `node --cpu-prof`; its CPU time (from
- * /proc) with no listeners is subtracted from its CPU time with N, and divided by the packets the
- * listeners received. Prints µs per forwarded packet and the profile's top functions by self time.
+ * Where a forwarded packet's CPU goes on mediasoup. One speaker (libwebrtc) and N lightweight
+ * listeners (parley-listener) in one room, on one media worker (MEDIASOUP_WORKERS=1), all on
+ * loopback. The CPU time (from /proc) of the sfu's Node process and of the worker, user and
+ * kernel apart, with the speaker alone is subtracted from the same with N listeners and divided by
+ * the packets the listeners received: CPU µs per forwarded packet. Then, if `perf` can sample the
+ * worker here, a second window is profiled and its busiest functions are printed, by library.
  *
- *   npx tsx bench/forwardingProfile.ts [listeners=50] [seconds=15]
+ *   npx tsx bench/forwardingProfile.ts [listeners=300] [seconds=15]
  */
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { ChildProcess } from '../scripts/lib/ChildProcess.js';
-import { freePort, httpOk, portOpen, waitFor } from '../scripts/lib/freePort.js';
-import { WrtcParticipant } from '../scripts/lib/WrtcParticipant.js';
+import { freePort, portOpen, waitFor } from '../scripts/lib/freePort.js';
+import { redisServerArgs, startSfuProcess } from '../scripts/lib/services.js';
+import { BenchClient } from './forwarding/BenchClient.js';
+import { Measurement, type Window } from './forwarding/Measurement.js';
+import { crowdSfuEnv } from './forwarding/sfuEnv.js';
 
-const listenerCount = Number(process.argv[2] ?? 50);
+const listenerCount = Number(process.argv[2] ?? 300);
 const seconds = Number(process.argv[3] ?? 15);
-const profileDir = join('test-results', 'forwarding-profile', String(Date.now()));
-mkdirSync(profileDir, { recursive: true });
-
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second here).
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-async function measure(pid: number, listeners: WrtcParticipant[], durationS: number): Promise<{ cpuMs: number; packets: number }> {
-  const packetsBefore = (await Promise.all(listeners.map((l) => l.packetsReceived()))).reduce((a, b) => a + b, 0);
-  const cpuBefore = cpuMs(pid);
-  await new Promise((r) => setTimeout(r, durationS * 1000));
-  const cpu = cpuMs(pid) - cpuBefore;
-  const packetsAfter = (await Promise.all(listeners.map((l) => l.packetsReceived()))).reduce((a, b) => a + b, 0);
-  return { cpuMs: cpu, packets: packetsAfter - packetsBefore };
-}
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-
-/** Self and inclusive CPU time per function of a .cpuprofile, as shares of the busy (non-idle) time. */
-function summarizeProfile(file: string, count: number): string[] {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
-  const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const nameOf = (node: ProfileNode) => {
-    const where = node.callFrame.url.replace(/^.*node_modules\//, '').replace(/^.*\/work\/main\//, '');
-    return `${node.callFrame.functionName || '(anonymous)'} ${where}:${node.callFrame.lineNumber + 1}`;
-  };
-  const inclusive = new Map<number, number>();
-  const total = (id: number): number => {
-    const known = inclusive.get(id);
-    if (known !== undefined) return known;
-    const node = nodes.get(id)!;
-    const sum = (selfUs.get(id) ?? 0) + (node.children ?? []).reduce((acc, child) => acc + total(child), 0);
-    inclusive.set(id, sum);
-    return sum;
-  };
-  const selfByName = new Map<string, number>();
-  const inclusiveByName = new Map<string, number>();
-  let busy = 0;
-  for (const node of profile.nodes) {
-    const name = nameOf(node);
-    const self = selfUs.get(node.id) ?? 0;
-    if (node.callFrame.functionName !== '(idle)') busy += self;
-    selfByName.set(name, (selfByName.get(name) ?? 0) + self);
-    // Counted once per call path; recursion is absent on these paths.
-    inclusiveByName.set(name, (inclusiveByName.get(name) ?? 0) + total(node.id));
-  }
-  selfByName.delete('(idle) :1');
-  const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
-  const self = [...selfByName.entries()].sort((a, b) => b[1] - a[1]).slice(0, count);
-  const watched = [...inclusiveByName.entries()]
-    .filter(([name]) => /^(send|onRtp|sendRtp|encrypt|handleRTP|routeRtp|decrypt|doSend|rtpPacketSent|runRtcp|serialize) /.test(name))
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 16);
-  return [
-    `busy time ${(busy / 1e6).toFixed(2)} s; self time, share of busy:`,
-    ...self.map(([name, us]) => `${pct(us)}  ${name}`),
-    'inclusive time of the forwarding path, share of busy:',
-    ...watched.map(([name, us]) => `${pct(us)}  ${name}`),
-  ];
-}
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const outDir = join(ROOT, 'test-results', 'forwarding-profile', String(Date.now()));
+mkdirSync(outDir, { recursive: true });
+const ROOM = 'profile';
 
 const redisPort = await freePort();
-const sfuPort = await freePort();
-const redis = new ChildProcess({ name: 'redis', command: 'redis-server', args: ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'] });
+const redis = new ChildProcess({ name: 'redis', command: 'redis-server', args: redisServerArgs(redisPort) });
 await waitFor('redis', () => portOpen(redisPort), 15_000, () => redis.deathReason);
-const sfu = new ChildProcess({
-  name: 'sfu',
-  command: process.execPath,
-  args: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', 'tsx', 'sfu/src/main.ts'],
-  env: {
-    ...process.env,
-    GATEWAY_PORT: String(sfuPort),
-    HOST: '127.0.0.1',
-    RTC_LISTEN_IP: '127.0.0.1',
-    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-    MAX_PARTICIPANTS_PER_ROOM: String(listenerCount + 5),
-    LOG_LEVEL: 'warn',
-  },
-  echo: true,
+const { sfu, url } = await startSfuProcess({
+  redisUrl: `redis://127.0.0.1:${redisPort}`,
+  env: { ...crowdSfuEnv(listenerCount + 10), MEDIASOUP_WORKERS: '1', MEDIA_CONSUMERS_PER_WORKER: String(listenerCount + 10) },
+  logFile: join(outDir, 'sfu.log'),
 });
-const url = `http://127.0.0.1:${sfuPort}`;
-await waitFor('sfu', () => httpOk(`${url}/healthz`), 30_000, () => sfu.deathReason);
-const pid = sfu.pid!;
+const speaker = new BenchClient('speaker', 'wrtc', join(outDir, 'speaker.log'));
+const crowd = new BenchClient('crowd', 'crowd', join(outDir, 'crowd.log'));
+const stopAll = async () => {
+  await Promise.allSettled([speaker.stop(), crowd.stop()]);
+  await sfu.stop();
+  await redis.stop();
+};
 
-const speaker = await WrtcParticipant.join({ url, room: 'bench', name: 'Speaker', speaks: 'en', reads: 'en' });
-await speaker.startMicrophone();
-const stopTone = speaker.playTone(440);
-await new Promise((r) => setTimeout(r, 3_000));
-const alone = await measure(pid, [], seconds);
-console.log(`speaker alone: ${(alone.cpuMs / seconds).toFixed(1)} ms CPU/s`);
-
-const listeners: WrtcParticipant[] = [];
-for (let i = 0; i < listenerCount; i++) {
-  const listener = await WrtcParticipant.join({ url, room: 'bench', name: `L${i}`, speaks: 'en', reads: 'en', receiveAudio: false });
-  await listener.startListening();
-  listeners.push(listener);
-}
-await new Promise((r) => setTimeout(r, 3_000));
-const loaded = await measure(pid, listeners, seconds);
-const forwardingMs = loaded.cpuMs - alone.cpuMs;
-console.log(`${listenerCount} listeners: ${(loaded.cpuMs / seconds).toFixed(1)} ms CPU/s, ${loaded.packets} packets received`);
-console.log(`forwarding: ${((forwardingMs * 1000) / loaded.packets).toFixed(1)} µs CPU per forwarded packet`);
-
-await stopTone();
-await Promise.all([speaker, ...listeners].map((p) => p.close()));
-await sfu.stop(10_000);
-await redis.stop();
-const profile = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-if (profile) {
-  console.log(`profile: ${join(profileDir, profile)}`);
-  for (const line of summarizeProfile(join(profileDir, profile), 30)) console.log(line);
+try {
+  await speaker.request({ type: 'publish', url, room: ROOM }, 'ok', 60_000);
+  const measurement = new Measurement(sfu.pid!, [speaker, crowd]);
+  const [workerPid] = measurement.workerPids();
+  if (!workerPid) throw new Error('the sfu has no media worker process');
+  await sleep(3_000);
+  const alone = await measurement.measure(seconds * 1000);
+  const added = await crowd.request(
+    { type: 'addListeners', url, room: ROOM, count: listenerCount, namePrefix: 'L', concurrency: 8 },
+    'added',
+    120_000 + listenerCount * 2_000,
+  );
+  if (added.failed) console.log(`${added.failed} listeners could not join: ${added.errors.join('; ')}`);
+  await sleep(5_000);
+  const loaded = await measurement.measure(seconds * 1000);
+  report(alone, loaded, added.connected);
+  const perfData = join(outDir, 'worker.perf.data');
+  if (await profileWorker(workerPid, perfData)) {
+    console.log(`\nthe worker, sampled for ${seconds} s with ${added.connected} listeners (perf; self time, share of its samples):`);
+    for (const line of await topSymbols(perfData)) console.log(line);
+  }
+} finally {
+  await stopAll();
 }
 process.exit(0);
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function report(alone: Window, loaded: Window, listeners: number): void {
+  const us = (coresLoaded: number, coresAlone: number) => (((coresLoaded - coresAlone) * 1e6) / loaded.forwardedPps).toFixed(2);
+  console.log(`speaker alone: node ${alone.sfuNodeCores.toFixed(3)} cores, worker ${alone.workerCores.toFixed(3)} cores`);
+  console.log(
+    `${listeners} listeners: ${Math.round(loaded.forwardedPps)} packets/s forwarded; node ${loaded.sfuNodeCores.toFixed(3)} cores, ` +
+      `worker ${loaded.workerCores.toFixed(3)} (user ${loaded.workerUserCores.toFixed(3)}, kernel ${loaded.workerSystemCores.toFixed(3)}); ` +
+      `machine ${loaded.machineCores.toFixed(2)} cores busy`,
+  );
+  console.log('CPU µs per forwarded packet, over the speaker alone:');
+  console.log(`  worker, user space (SRTP, RTP handling, the event loop): ${us(loaded.workerUserCores, alone.workerUserCores)}`);
+  console.log(`  worker, kernel (sendmsg, and the STUN and RTCP it receives): ${us(loaded.workerSystemCores, alone.workerSystemCores)}`);
+  // The Node process only signals and captions the speaker: its time does not grow with listeners,
+  // and the difference of two noisy readings may come out below zero.
+  console.log(`  sfu Node process: ${us(loaded.sfuNodeCores, alone.sfuNodeCores)} (${alone.sfuNodeCores.toFixed(3)} cores alone, ${loaded.sfuNodeCores.toFixed(3)} with listeners)`);
+  console.log(`  worker total: ${us(loaded.workerCores, alone.workerCores)}`);
+}
+
+/** Samples the worker's stacks for `seconds`; false (saying why) where perf is missing or not allowed. */
+async function profileWorker(pid: number, output: string): Promise<boolean> {
+  const perf = spawn('perf', ['record', '-F', '999', '-g', '-p', String(pid), '-o', output, '--', 'sleep', String(seconds)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  perf.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => {
+    perf.once('error', () => resolve(-1));
+    perf.once('exit', resolve);
+  });
+  if (code !== 0) console.log(`\nno profile of the worker: perf ${code === -1 ? 'is not installed (Debian: linux-perf)' : `failed: ${stderr.trim().split('\n').pop()}`}`);
+  return code === 0;
+}
+
+/** The 25 busiest functions by self time, then the share of each library. */
+async function topSymbols(perfData: string): Promise<string[]> {
+  const { stdout } = await promisify(execFile)('perf', ['report', '-i', perfData, '--no-children', '--sort', 'dso,sym', '--stdio', '-g', 'none'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const rows = stdout
+    .split('\n')
+    .map((line) => /^\s*([\d.]+)%\s+(\S+)\s+\[[.k]\]\s+(.+)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ share: Number(m[1]), dso: m[2]!, symbol: m[3]!.trim() }));
+  const byDso = new Map<string, number>();
+  for (const row of rows) byDso.set(row.dso, (byDso.get(row.dso) ?? 0) + row.share);
+  return [
+    ...rows.slice(0, 25).map((r) => `${r.share.toFixed(1).padStart(5)}%  ${r.dso.padEnd(22)} ${r.symbol.slice(0, 110)}`),
+    'by library:',
+    ...[...byDso.entries()].sort((a, b) => b[1] - a[1]).map(([dso, share]) => `${share.toFixed(1).padStart(5)}%  ${dso}`),
+  ];
+}

@@ -15,6 +15,7 @@ DEBIAN_PACKAGES=(
   meson ninja-build pkg-config curl libuv1-dev libssl-dev libflatbuffers-dev flatbuffers-compiler  # the mediasoup worker, built from source
   prometheus shellcheck   # checks of infra/: promtool for the alert rules, a real scrape in tests; shell scripts
   postgresql sqlite3      # infra/db-backup.sh and its test (pg_dump/pg_restore against a real server; sqlite3's online backup)
+  libsrtp2-dev            # bench:sfu's lightweight DTLS-SRTP listener (bench/listener), built with cc
 )
 
 missing=()

@@ -3,9 +3,14 @@ import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ClientCommandBody, ClientReply } from './clientMessages.js';
 
-const ENTRY = fileURLToPath(new URL('./clientProcess.ts', import.meta.url));
+const ENTRIES = {
+  /** libwebrtc participants: the speaker, or probes that decode. */
+  wrtc: fileURLToPath(new URL('./clientProcess.ts', import.meta.url)),
+  /** Lightweight listeners: their signaling here, their media in a parley-listener child. */
+  crowd: fileURLToPath(new URL('./crowdProcess.ts', import.meta.url)),
+};
 
-/** One bench client process (publisher or listeners), seen from the orchestrator: requests over IPC. */
+/** One bench client process, seen from the orchestrator: requests over IPC. */
 export class BenchClient {
   private readonly child: ChildProcess;
   private readonly pending = new Map<number, { resolve: (reply: ClientReply) => void; reject: (error: Error) => void }>();
@@ -15,10 +20,12 @@ export class BenchClient {
 
   constructor(
     readonly name: string,
+    readonly kind: keyof typeof ENTRIES,
     logFile: string,
+    env: NodeJS.ProcessEnv = process.env,
   ) {
     const log = openSync(logFile, 'a');
-    this.child = fork(ENTRY, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', log, log, 'ipc'] });
+    this.child = fork(ENTRIES[kind], [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', log, log, 'ipc'], env });
     closeSync(log);
     this.child.on('message', (reply: ClientReply) => {
       const waiter = this.pending.get(reply.id);
@@ -38,6 +45,11 @@ export class BenchClient {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** Why the process is gone, or undefined while it runs. */
+  get deathReason(): string | undefined {
+    return this.exited;
   }
 
   /** Sends a command; resolves with the reply of the type expected, rejects on error, exit or timeout. */

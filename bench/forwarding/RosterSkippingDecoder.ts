@@ -1,9 +1,9 @@
 import { Decoder } from 'socket.io-parser';
 
 /**
- * socket.io's decoder, minus `participants` events. The sfu sends the whole roster to everyone on
- * every join, so N listeners sharing a process would parse O(N²) roster entries while the room
- * fills; bench listeners have no use for it and the client processes share the sfu's two cores.
+ * socket.io's decoder, minus `participants` events. Each roster broadcast is the whole roster to
+ * everyone, so N listeners sharing a process would parse N copies of N entries per broadcast while
+ * the room fills; bench clients have no use for it and share the machine with the sfu.
  */
 export class RosterSkippingDecoder extends Decoder {
   override add(packet: unknown): void {

@@ -52,8 +52,8 @@ async function speak(redis: Redis, speaker: number, utteranceId: string, samples
   for (let seq = 0; seq <= chunks; seq++) {
     const part = samples.subarray(seq * CHUNK_SAMPLES, (seq + 1) * CHUNK_SAMPLES);
     const multi = redis.multi();
-    // The last audio chunk comes at the speaker's pause, the final (empty) one at the endpoint.
-    audio.addTo(multi, { seq, final: seq === chunks, pause: seq === chunks - 1, endAtMs: Date.now(), pcm: Buffer.from(part.buffer, part.byteOffset, part.byteLength) });
+    // The last audio chunk comes at the speaker's pause, the final (empty) one at the endpoint, with no speech since.
+    audio.addTo(multi, { seq, final: seq === chunks, pause: seq === chunks - 1, endsAtPause: seq === chunks, endAtMs: Date.now(), pcm: Buffer.from(part.buffer, part.byteOffset, part.byteLength) });
     if (seq === 0) {
       STREAMS.sttAssign.addTo(multi, { utteranceId, room: 'bench-stt', speakerId: `speaker-${speaker}`, speakerName: `Speaker ${speaker}`, srcLang: 'en', targetLangs: ['en'], startedAtMs: Date.now() });
     }

@@ -1,5 +1,6 @@
 import { RoomClient } from '@parley/client';
 import type { Caption, LanguageCode, Participant } from '@parley/protocol';
+import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import { RemoteAudioTrack } from './RemoteAudioTrack.js';
 import { installWrtcGlobals, wrtc, type WrtcAudioSink, type WrtcAudioSource, type WrtcTrack } from './wrtc.js';
 
@@ -17,6 +18,8 @@ export interface ParticipantOptions {
   receiveAudio?: boolean;
   /** A socket token for servers with sign-in (fetched again on every reconnect). */
   token?: () => Promise<string>;
+  /** More socket.io client options (the bench's probes swap in a parser that skips rosters). */
+  socket?: Partial<ManagerOptions & SocketOptions>;
 }
 
 /**
@@ -56,6 +59,7 @@ export class WrtcParticipant {
         reconnection: false,
         extraHeaders: { origin: options.origin ?? options.url },
         ...(token ? { auth: (cb: (data: object) => void) => void token().then((t) => cb({ token: t })) } : {}),
+        ...options.socket,
       },
       join: { room: options.room, name: options.name, speaks: options.speaks, reads: options.reads },
       handlerName: 'Chrome111',
@@ -175,9 +179,10 @@ export class WrtcParticipant {
 
   /**
    * Sends 48 kHz mono PCM in 10 ms frames paced to the wall clock (as a microphone would);
-   * resolves with the wall-clock time at which the last frame was handed over.
+   * resolves with the wall-clock time at which the last frame was handed over. `onFrame` is called
+   * with each frame's index just before the frame is handed to the encoder.
    */
-  async sendPcm(samples48k: Int16Array): Promise<number> {
+  async sendPcm(samples48k: Int16Array, onFrame?: (frameIndex: number) => void): Promise<number> {
     const source = this.source;
     if (!source) throw new Error('startMicrophone() first');
     const frames = Math.ceil(samples48k.length / FRAME_SAMPLES_48K);
@@ -185,6 +190,7 @@ export class WrtcParticipant {
     for (let i = 0; i < frames && !this.closed; i++) {
       const frame = new Int16Array(FRAME_SAMPLES_48K);
       frame.set(samples48k.subarray(i * FRAME_SAMPLES_48K, (i + 1) * FRAME_SAMPLES_48K));
+      onFrame?.(i);
       source.onData({ samples: frame, sampleRate: 48_000, bitsPerSample: 16, channelCount: 1, numberOfFrames: FRAME_SAMPLES_48K });
       const aheadMs = startMs + (i + 1) * 10 - performance.now();
       if (aheadMs > 1) await new Promise((r) => setTimeout(r, aheadMs));

@@ -17,6 +17,8 @@ export interface UtteranceChunk {
   final: boolean;
   /** The speaker just paused: this chunk completes the phrase so far. */
   pause: boolean;
+  /** Final chunk only: the phrase ended at the last pause (no speech since). */
+  endsAtPause?: boolean;
   pcm: Buffer;
   endAtMs: number;
 }
@@ -54,7 +56,14 @@ export class UtterancePublisher {
     if (chunk.final) this.utteranceId = undefined;
     const audio = utteranceAudioStream(utteranceId);
     const multi = this.redis.multi();
-    audio.addTo(multi, { seq: chunk.seq, final: chunk.final, pause: chunk.pause, endAtMs: chunk.endAtMs, pcm: chunk.pcm });
+    audio.addTo(multi, {
+      seq: chunk.seq,
+      final: chunk.final,
+      pause: chunk.pause,
+      endsAtPause: chunk.endsAtPause ?? false,
+      endAtMs: chunk.endAtMs,
+      pcm: chunk.pcm,
+    });
     multi.expire(audio.key, UTTERANCE_TTL_SECONDS);
     if (chunk.seq === 0) {
       const c = this.context;

@@ -74,6 +74,11 @@ export const audioChunkSchema = z.object({
    * and sends a caption of the whole phrase now rather than after the endpoint. Absent: false.
    */
   pause: asBool.default(false),
+  /**
+   * On a final chunk: the phrase ended at the last pause chunk, with no speech since; what this
+   * chunk carries is the quiet that confirmed the end. Absent: false.
+   */
+  endsAtPause: asBool.default(false),
   /** Wall-clock time of the last sample in this chunk. */
   endAtMs: asNumber,
   pcm: z.instanceof(Buffer).refine((b) => b.length % 2 === 0 && b.length <= MAX_CHUNK_PCM_BYTES, 'pcm must be whole 16-bit samples, at most 2 s'),

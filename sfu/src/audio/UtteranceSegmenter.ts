@@ -56,6 +56,8 @@ export interface UtteranceChunkEvent {
   final: boolean;
   /** The speaker has paused: with this chunk, every word so far has gone out (see pauseHintSeconds). */
   pause: boolean;
+  /** On the final chunk: no speech since the last pause chunk, so the phrase ended there. */
+  endsAtPause: boolean;
   /** 16 kHz mono s16le, at most 2 s. */
   pcm: Buffer;
   /** Wall-clock ms of the chunk's last sample. */
@@ -125,6 +127,8 @@ export class UtteranceSegmenter extends SafeEmitter<UtteranceSegmenterEvents> {
   private onsetStart = 0;
   /** Silence that ends the utterance, decided when the current pause began. */
   private requiredSilenceSamples = 0;
+  /** Where the last voiced frame ended when the pause chunk went out (-1: no pause chunk yet). */
+  private voicedEndAtPause = -1;
   private pauseHinted = false;
   /** Frames in a row VAD did not call speech: a pause may be starting, though not yet silence. */
   private quietFrames = 0;
@@ -255,7 +259,9 @@ export class UtteranceSegmenter extends SafeEmitter<UtteranceSegmenterEvents> {
     if (!this.confirmed && this.speechFrames * SEGMENTER_FRAME_SAMPLES >= this.minSpeechSamples) this.confirmed = true;
 
     if (this.silentFrames > 0 && this.silentFrames * SEGMENTER_FRAME_SAMPLES >= this.requiredSilenceSamples) {
-      this.endUtterance();
+      // Nothing voiced since the pause chunk, which reached the last voiced frame: the worker already has the whole phrase.
+      const endsAtPause = this.pauseHinted && this.voicedEnd === this.voicedEndAtPause && this.emittedEnd >= this.voicedEnd;
+      this.endUtterance(this.naturalEnd(), endsAtPause);
       return;
     }
     if (this.classifiedEnd > this.holdFrom) {
@@ -272,6 +278,7 @@ export class UtteranceSegmenter extends SafeEmitter<UtteranceSegmenterEvents> {
       this.pauseHinted = true;
       this.emitReadyChunks();
       this.emitChunk(this.emittableEnd() - this.chunkStart, false, true);
+      this.voicedEndAtPause = this.voicedEnd;
       return;
     }
     this.emitReadyChunks();
@@ -337,6 +344,7 @@ export class UtteranceSegmenter extends SafeEmitter<UtteranceSegmenterEvents> {
     this.silentFrames = 0;
     this.onsetFrames = 0;
     this.pauseHinted = false;
+    this.voicedEndAtPause = -1;
     this.quietFrames = 0;
     this.nearCap.length = 0;
     this.endpoint.reset();
@@ -346,12 +354,12 @@ export class UtteranceSegmenter extends SafeEmitter<UtteranceSegmenterEvents> {
   }
 
   /** Ends the utterance with its audio up to `end` (by default all but the pause that ended it). */
-  private endUtterance(end: number = this.naturalEnd()): void {
+  private endUtterance(end: number = this.naturalEnd(), endsAtPause = false): void {
     this.inUtterance = false;
     this.nearCap.length = 0;
     if (this.confirmed) {
       while (end - this.chunkStart >= this.chunkSamples) this.emitChunk(this.chunkSamples, false);
-      this.emitChunk(end - this.chunkStart, true);
+      this.emitChunk(end - this.chunkStart, true, false, endsAtPause);
     } else {
       this.emit('utteranceDiscarded', {
         index: this.index,
@@ -376,7 +384,7 @@ export class UtteranceSegmenter extends SafeEmitter<UtteranceSegmenterEvents> {
     while (end - this.chunkStart >= this.chunkSamples) this.emitChunk(this.chunkSamples, false);
   }
 
-  private emitChunk(samples: number, final: boolean, pause = false): void {
+  private emitChunk(samples: number, final: boolean, pause = false, endsAtPause = false): void {
     const offset = this.chunkStart - this.bufferStart;
     const pcm = Buffer.alloc(samples * 2);
     new Int16Array(pcm.buffer, pcm.byteOffset, samples).set(this.buffer.subarray(offset, offset + samples));
@@ -385,7 +393,7 @@ export class UtteranceSegmenter extends SafeEmitter<UtteranceSegmenterEvents> {
     const endAtMs = this.lastAudioEndAtMs - ((this.receivedEnd - this.chunkStart) * 1000) / SEGMENTER_SAMPLE_RATE;
     const seq = this.seq++;
     this.discardBefore(this.chunkStart);
-    this.emit('chunk', { index: this.index, seq, final, pause, pcm, endAtMs });
+    this.emit('chunk', { index: this.index, seq, final, pause, endsAtPause, pcm, endAtMs });
   }
 
   private discardBefore(globalIndex: number): void {

@@ -282,9 +282,16 @@ describe('auth matrix (AUTH=oidc, real OpenID provider process, real sockets and
       expect((await fetch(`${url}/api/me`, { headers: { cookie: cookie.split(';')[0]! } }).then((r) => r.json())) as { user: unknown }).toMatchObject({ user: null });
     });
 
-    it('refuses an expired code', async () => {
+    it('issues codes that live 60 seconds at most, and refuses an expired one', async () => {
+      const beforeMs = Date.now();
       const code = await codeFor(alice);
+      const afterMs = Date.now();
       const db = await openDatabase(`sqlite:${join(dir, 'parley.db')}`);
+      const fresh = await db.selectFrom('desktop_codes').select('expires_at').where('used', '=', 0).execute();
+      expect(fresh).toHaveLength(1);
+      // Issued at some moment between beforeMs and afterMs, for 60 s.
+      expect(Number(fresh[0]!.expires_at)).toBeGreaterThanOrEqual(beforeMs + 60_000);
+      expect(Number(fresh[0]!.expires_at)).toBeLessThanOrEqual(afterMs + 60_000);
       await db.updateTable('desktop_codes').set({ expires_at: Date.now() - 1 }).where('used', '=', 0).execute();
       await db.destroy();
       expect((await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri })).status).toBe(400);

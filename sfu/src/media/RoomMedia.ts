@@ -33,6 +33,8 @@ export interface RoomMediaOptions {
 export class RoomMedia extends SafeEmitter<RoomMediaEvents> {
   private readonly extra: RouterSlot[] = [];
   private readonly pipes = new Map<string, Promise<void>>();
+  /** Routers being made, by worker index. */
+  private readonly creating = new Map<number, Promise<RouterSlot>>();
   private direct: Promise<types.DirectTransport> | undefined;
   private closed = false;
 
@@ -87,15 +89,15 @@ export class RoomMedia extends SafeEmitter<RoomMediaEvents> {
     const worker = await this.options.pool.pick(used);
     const existing = [this.primary, ...this.extra].find((s) => s.worker === worker);
     if (existing) return existing;
-    const router = await this.options.pool.createRouter(worker);
-    if (this.closed) {
-      router.close();
-      throw new Error('room media closed');
+    // Listeners joining together share the one router being made: a second router on the same
+    // worker could not take the speaker's piped producer (its id is taken there), and its
+    // listeners would hear nothing.
+    let creating = this.creating.get(worker.index);
+    if (!creating) {
+      creating = this.addSlot(worker).finally(() => this.creating.delete(worker.index));
+      this.creating.set(worker.index, creating);
     }
-    const slot: RouterSlot = { router, worker, consumers: 0 };
-    this.extra.push(slot);
-    this.watch(slot);
-    return slot;
+    return creating;
   }
 
   createWebRtcTransport(slot: RouterSlot): Promise<types.WebRtcTransport> {
@@ -152,6 +154,18 @@ export class RoomMedia extends SafeEmitter<RoomMediaEvents> {
     const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: this.primary.router.rtpCapabilities });
     consumer.on('rtp', onRtp);
     return consumer;
+  }
+
+  private async addSlot(worker: MediaWorker): Promise<RouterSlot> {
+    const router = await this.options.pool.createRouter(worker);
+    if (this.closed) {
+      router.close();
+      throw new Error('room media closed');
+    }
+    const slot: RouterSlot = { router, worker, consumers: 0 };
+    this.extra.push(slot);
+    this.watch(slot);
+    return slot;
   }
 
   /** Idempotent; closes every router of the room (and with them all transports). */

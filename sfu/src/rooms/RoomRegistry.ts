@@ -3,6 +3,7 @@ import type { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@parley/protocol';
 import type { MediaWorkerPool } from '../media/MediaWorkerPool.js';
 import { Room } from './Room.js';
+import { RosterThrottle, rosterIntervalMs } from './RosterThrottle.js';
 
 export interface RoomRegistryOptions {
   io: Server<ClientToServerEvents, ServerToClientEvents>;
@@ -28,10 +29,16 @@ export class RoomRegistry {
     room = new Room({ id, maxParticipants, pool, consumersPerWorker, iceConsentTimeoutSeconds, log });
     this.rooms.set(id, room);
     const created = room;
+    const roster = new RosterThrottle(
+      () => io.to(`room:${id}`).emit('participants', created.participants()),
+      () => rosterIntervalMs(created.size),
+    );
     created.on('participants', (participants) => {
-      io.to(`room:${id}`).emit('participants', participants);
-      if (participants.length === 0) void this.remove(created);
+      if (participants.length > 0) return roster.changed();
+      roster.close();
+      void this.remove(created);
     });
+    created.on('closed', () => roster.close());
     created.on('activeSpeakers', (ids) => io.to(`room:${id}`).emit('activeSpeakers', { ids }));
     return created;
   }

@@ -75,6 +75,41 @@ describe('PocketsphinxEngine', () => {
     expect(wordErrorRate(clip0920.reference, text)).toBeLessThanOrEqual(0.5);
   });
 
+  it('a complete partial at a pause is the final when the phrase ends there, at once and word for word', async () => {
+    const stream = engine.open('en');
+    for (const chunk of chunks(clip0920.samples)) await stream.write(chunk);
+    const atPause = await stream.partial({ complete: true });
+    const words = stream.words!();
+    const final = await stream.finish();
+    stream.close();
+    expect(atPause).not.toBe('');
+    expect(final).toBe(atPause);
+    expect(stream.words!()).toEqual(words);
+    expect(wordErrorRate(clip0920.reference, final)).toBeLessThanOrEqual(0.5);
+  });
+
+  it('goes on as one utterance when the speaker continues after a complete partial', async () => {
+    // Straight through, and with a pause decoded in the middle: the same audio, one phrase either way.
+    const straight = engine.open('en');
+    for (const chunk of chunks(clip0870.samples)) await straight.write(chunk);
+    const straightText = await straight.finish();
+    straight.close();
+
+    const paused = engine.open('en');
+    const parts = chunks(clip0870.samples);
+    const middle = Math.floor(parts.length / 2);
+    for (const chunk of parts.slice(0, middle)) await paused.write(chunk);
+    const atPause = await paused.partial({ complete: true });
+    for (const chunk of parts.slice(middle)) await paused.write(chunk);
+    const pausedText = await paused.finish();
+    paused.close();
+
+    expect(atPause.split(' ').length).toBeLessThan(pausedText.split(' ').length);
+    // The second half is not a new utterance: nothing is repeated or lost at the join.
+    expect(wordErrorRate(straightText, pausedText)).toBeLessThanOrEqual(0.1);
+    expect(wordErrorRate(clip0870.reference, pausedText)).toBeLessThanOrEqual(0.5);
+  });
+
   it('gives the words of each partial and of the final with their times, fillers and pauses left out', async () => {
     const stream = engine.open('en');
     expect(stream.words!()).toBeUndefined();

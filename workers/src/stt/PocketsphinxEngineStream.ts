@@ -1,6 +1,7 @@
 import type { TimedWord } from '../text/readableText.js';
 import type { PocketsphinxDecoder } from './PocketsphinxEngine.js';
 import { SerialSttStream } from './SerialSttStream.js';
+import type { PartialOptions } from './SttEngine.js';
 
 /** pocketsphinx decodes 100 frames a second. */
 const FRAMES_PER_SECOND = 100;
@@ -32,10 +33,20 @@ export interface DecoderLender {
  * rejects overlapping calls, and callers (interim captions) do call partial() while a write is
  * still pending. The decoder is borrowed at the first non-empty write, so a stream that never
  * gets audio never waits on the pool.
+ *
+ * A complete partial (the speaker paused) ends the decoder's utterance, so its text is what the
+ * final would be if the phrase ended there: pocketsphinx rescores a whole utterance at its end,
+ * and its mid-utterance hypothesis often differs from that in a word or two. If the phrase ends
+ * there, finish() gives that text at once; if the speaker goes on, the audio so far is decoded
+ * again (while they speak) and the utterance continues as one.
  */
 export class PocketsphinxEngineStream extends SerialSttStream {
   private decoder: PocketsphinxDecoder | undefined;
   private lastWords: TimedWord[] | undefined;
+  /** Every sample written, kept to decode the phrase again after a pause that did not end it. */
+  private readonly written: Int16Array[] = [];
+  /** The final text as of the last complete partial, while no audio has come since. */
+  private checkpoint: { text: string; words: TimedWord[] } | undefined;
 
   constructor(private readonly lender: DecoderLender) {
     super();
@@ -49,16 +60,28 @@ export class PocketsphinxEngineStream extends SerialSttStream {
     const samples = pcm.slice();
     return this.enqueue('write', async () => {
       const decoder = await this.borrow();
+      if (this.checkpoint) await this.resume(decoder);
       await this.call(() => decoder.processRaw(samples));
+      this.written.push(samples);
     });
   }
 
-  partial(): Promise<string> {
+  partial(options: PartialOptions = {}): Promise<string> {
     const refusal = this.refusal('partial');
     if (refusal) return Promise.reject(refusal);
     return this.enqueue('partial', async () => {
       const decoder = this.decoder;
       if (!decoder) return '';
+      if (this.checkpoint) {
+        this.lastWords = this.checkpoint.words;
+        return this.checkpoint.text;
+      }
+      if (options.complete) {
+        const text = await this.call(() => decoder.endUtt());
+        this.lastWords = wordsOf(decoder.segments());
+        this.checkpoint = { text, words: this.lastWords };
+        return text;
+      }
       const text = await this.call(() => decoder.partial());
       this.lastWords = wordsOf(decoder.segments());
       return text;
@@ -79,10 +102,15 @@ export class PocketsphinxEngineStream extends SerialSttStream {
       this.state = 'finished';
       if (!decoder) return '';
       try {
+        if (this.checkpoint) {
+          this.lastWords = this.checkpoint.words;
+          return this.checkpoint.text;
+        }
         const text = await this.call(() => decoder.endUtt());
         this.lastWords = wordsOf(decoder.segments());
         return text;
       } finally {
+        this.written.length = 0;
         this.lender.release(decoder);
       }
     });
@@ -96,6 +124,13 @@ export class PocketsphinxEngineStream extends SerialSttStream {
   }
 
 
+
+  /** The speaker went on after a complete partial: decode the phrase so far again, as one utterance. */
+  private async resume(decoder: PocketsphinxDecoder): Promise<void> {
+    this.checkpoint = undefined;
+    await this.call(() => decoder.startUtt());
+    for (const samples of this.written) await this.call(() => decoder.processRaw(samples));
+  }
 
   private async borrow(): Promise<PocketsphinxDecoder> {
     if (this.decoder) return this.decoder;
@@ -132,8 +167,10 @@ export class PocketsphinxEngineStream extends SerialSttStream {
     const decoder = this.decoder;
     if (!decoder) return;
     this.decoder = undefined;
+    this.written.length = 0;
     try {
-      await decoder.endUtt();
+      // After a complete partial the decoder has no utterance open.
+      if (!this.checkpoint) await decoder.endUtt();
     } catch {
       // The text is unwanted; a decoder that cannot end an utterance fails its next user loudly.
     }

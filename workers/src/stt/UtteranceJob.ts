@@ -80,7 +80,10 @@ export class UtteranceJob {
           expectedSeq = chunk.seq + 1;
           const pcm = chunk.pcm;
           const samples = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
-          if (samples.length) await stream.write(samples);
+          // A phrase that ended at its pause chunk: the stream already holds all of it (and, after a
+          // complete partial, its final text); the quiet that confirmed the end adds nothing.
+          const quietTail = chunk.final && chunk.endsAtPause;
+          if (samples.length && !quietTail) await stream.write(samples);
           if (chunk.final) {
             const text = this.shown(stream, await stream.finish(), true);
             // An empty final still goes out when interims were shown, so the screen drops them.
