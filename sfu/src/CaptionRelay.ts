@@ -45,7 +45,9 @@ export class CaptionRelay {
     this.delivered += 1;
     const audience = captionAudience(caption.room, caption.lang);
     this.io.local.to(audience).emit('caption', caption);
-    this.metrics?.captionDelivered(caption, this.io.of('/').adapter.rooms.get(audience)?.size ?? 0);
+    const sockets = this.io.of('/').adapter.rooms.get(audience)?.size ?? 0;
+    this.metrics?.captionDelivered(caption, sockets);
+    if (caption.kind === 'final') this.log.debug({ utteranceId: caption.utteranceId, room: caption.room, lang: caption.lang, sockets }, 'final caption delivered');
   }
 
   async close(): Promise<void> {

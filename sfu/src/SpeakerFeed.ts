@@ -68,8 +68,16 @@ export class SpeakerFeed {
       maxUtteranceSeconds: config.MAX_UTTERANCE_SECONDS,
       onVadDelay: metrics ? (seconds) => metrics.stage('vad', seconds) : undefined,
     });
-    this.pipeline.on('utteranceStart', () => this.publisher.utteranceStarted());
-    this.pipeline.on('chunk', (chunk) => this.publisher.chunk(chunk));
+    // Debug lines with the utteranceId, so one caption's way through every process is one search.
+    let utteranceId: string | undefined;
+    this.pipeline.on('utteranceStart', () => {
+      utteranceId = this.publisher.utteranceStarted();
+      log.debug({ utteranceId, room: room.id, peer: peer.id }, 'utterance started');
+    });
+    this.pipeline.on('chunk', (chunk) => {
+      this.publisher.chunk(chunk);
+      if (chunk.final) log.debug({ utteranceId, room: room.id, peer: peer.id, chunks: chunk.seq + 1 }, 'utterance audio complete; queued for speech recognition');
+    });
     peer.setOpusSink(this.pipeline);
     this.statsTimer = setInterval(() => void this.writeStats(), options.statsIntervalMs ?? 1_000);
     this.statsTimer.unref();

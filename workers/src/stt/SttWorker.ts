@@ -116,6 +116,7 @@ export class SttWorker {
     if (recognised.kind === 'final') this.finals += 1;
     else this.interims += 1;
     this.options.metrics?.recognised(recognised.kind, recognised.audioEndAtMs);
+    if (recognised.kind === 'final') this.options.log.debug({ utteranceId: assignment.utteranceId, room: assignment.room, seq: recognised.seq, words: recognised.text.split(' ').filter(Boolean).length }, 'final text recognised');
     if (assignment.targetLangs.includes(assignment.srcLang)) {
       await this.captions.publish({
         room: assignment.room,
