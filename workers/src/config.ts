@@ -45,6 +45,8 @@ export const workerConfigSchema = (engines: EngineRegistries = { stt: sttEngines
   HF_ENDPOINT: z.url().default('https://huggingface.co'),
   /** Utterances one stt worker decodes at once. */
   STT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Jobs one mt worker translates at once (of different utterances; one utterance's go in order). */
+  MT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** An utterance whose worker has not renewed its claim for this long is taken over by another. */
   STT_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(5_000),
   INTERIM_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(10).default(0.5),

@@ -1,4 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -172,6 +174,32 @@ describe('translation choice', () => {
     expect(gone.choose('en', 'es')).toBeUndefined();
     expect(gone.unavailable.get('apertium')).toMatch(/Cannot reach the Apertium server/);
     await expect(startMtEngine({ config: apertiumOff, models: shelf(), log }, mtEngines())).rejects.toThrow(/No translation engine can run here.*apertium: Cannot reach/);
+  });
+
+  it('asks an apertium-apy that is slow to answer again, with a longer wait, rather than listing no pairs', async () => {
+    // In front of the real apertium-apy: the first request is held past the first wait (a server
+    // still starting, or a busy machine), the next ones pass through.
+    const upstream = inject('apertiumUrl');
+    let requests = 0;
+    const slow = createServer((req, res) => {
+      requests += 1;
+      const pass = () =>
+        void fetch(`${upstream}${req.url}`)
+          .then(async (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()))
+          .catch(() => res.writeHead(502).end());
+      if (requests === 1) setTimeout(pass, 3_000);
+      else pass();
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+      const choice = await prepareMtEngines({ config: config({ APERTIUM_URL: url, MT_ENGINE: 'apertium' }), models: shelf(), log }, mtEngines());
+      expect(choice.choose('en', 'es')).toBe('apertium');
+      expect(requests).toBe(2);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((resolve) => slow.close(resolve));
+    }
   });
 });
 

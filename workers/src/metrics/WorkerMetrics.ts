@@ -7,7 +7,7 @@ import { CONSUMER_GROUPS, REDIS_KEYS, entryIdTimeMs, streamBacklog, type StreamB
 /** Stages a worker times; the sfu's own (`vad`, `delivery`) sit beside them in one histogram. */
 export type WorkerStage = Exclude<PipelineStage, 'vad' | 'delivery'>;
 /** Why an interim caption was not made: the decoder had more audio waiting, or translation was behind. */
-export type ShedReason = 'decoder_behind' | 'mt_backlog';
+export type ShedReason = 'decoder_behind' | 'mt_backlog' | 'superseded';
 
 /** Every stream a consumer group reads; each worker reports all of them, so a kind scaled to zero is still measured. */
 export const WATCHED_STREAMS: readonly { stream: string; group: string }[] = [

@@ -15,20 +15,35 @@ export interface MtWorkerOptions {
   claimIdleMs?: number;
   maxDeliveries?: number;
   metrics?: WorkerMetrics;
+  /** Jobs translated at once (of different utterances; one utterance's jobs go in order). */
+  concurrency?: number;
+}
+
+/** The jobs of one utterance in hand: each waits for the one before it. */
+interface UtteranceQueue {
+  tail: Promise<void>;
+  /** The newest revision of the utterance in hand. */
+  latestSeq: number;
+  latestIsFinal: boolean;
 }
 
 /** Translates recognised text into each language its room reads and publishes the captions. */
 export class MtWorker {
   private readonly consumer: StreamConsumer<MtJob>;
   private readonly captions: CaptionPublisher;
+  private readonly utterances = new Map<string, UtteranceQueue>();
   translated = 0;
+  /** Interims not translated because a newer revision of their utterance was already in hand. */
+  superseded = 0;
   /** Finals written to the transcript stream. */
   transcribed = 0;
 
   constructor(private readonly options: MtWorkerOptions) {
     this.captions = new CaptionPublisher(options.redis, options.metrics);
-    // One job at a time, in stream order: an utterance's revisions reach readers in the order they were made.
+    // Several utterances at once, so one speaker's interims never hold up another's final; each
+    // utterance's revisions in stream order, so they reach readers in the order they were made.
     this.consumer = new StreamConsumer<MtJob>({
+      concurrency: options.concurrency ?? 1,
       redis: options.redis,
       stream: STREAMS.mtJobs,
       group: CONSUMER_GROUPS.mt,
@@ -39,11 +54,7 @@ export class MtWorker {
       what: 'mt job',
       describe: (job) => `utterance ${job.utteranceId} (${job.kind} ${job.seq})`,
       logFields: (job) => ({ utteranceId: job.utteranceId }),
-      handle: async (delivery) => {
-        const startedAt = performance.now();
-        await this.translateAndPublish(delivery.value);
-        options.metrics?.stage('mt_translate', (performance.now() - startedAt) / 1_000);
-      },
+      handle: (delivery) => this.inOrder(delivery.value),
       // A taken-over entry's age is its first worker's failure, not queueing.
       onDelivery: (delivery) => {
         if (!delivery.takenOver) options.metrics?.tookEntry('mt_queue', delivery.id);
@@ -54,6 +65,35 @@ export class MtWorker {
 
   async start(): Promise<void> {
     await this.consumer.start();
+  }
+
+  /** Runs `job` after the jobs of its utterance already in hand; an interim a newer revision has overtaken is skipped. */
+  private async inOrder(job: MtJob): Promise<void> {
+    const queue = this.utterances.get(job.utteranceId) ?? { tail: Promise.resolve(), latestSeq: -1, latestIsFinal: false };
+    if (job.seq >= queue.latestSeq) {
+      queue.latestSeq = job.seq;
+      queue.latestIsFinal = job.kind === 'final';
+    }
+    const run = queue.tail.then(async () => {
+      // Readers would replace it at once: the revision after it is already here (or the final is).
+      if (job.kind === 'interim' && (queue.latestSeq > job.seq || queue.latestIsFinal)) {
+        this.superseded += 1;
+        this.options.metrics?.interimShed('superseded');
+        return;
+      }
+      const startedAt = performance.now();
+      await this.translateAndPublish(job);
+      this.options.metrics?.stage('mt_translate', (performance.now() - startedAt) / 1_000);
+    });
+    // A failed job is redelivered by the consumer; the ones after it go on.
+    const tail = run.catch(() => undefined);
+    queue.tail = tail;
+    this.utterances.set(job.utteranceId, queue);
+    try {
+      await run;
+    } finally {
+      if (queue.tail === tail) this.utterances.delete(job.utteranceId);
+    }
   }
 
   private async translateAndPublish(job: MtJob): Promise<void> {
