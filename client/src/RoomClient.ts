@@ -305,7 +305,8 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     this.emit('connection', 'connecting', null, false);
     let reply: JoinReply;
     try {
-      const answer = await this.signaling.request('join', this.joinRequest, this.options.joinTimeoutMs ?? 10_000);
+      const request = this.joinedOnce ? { ...this.joinRequest, rejoin: true } : this.joinRequest;
+      const answer = await this.signaling.request('join', request, this.options.joinTimeoutMs ?? 10_000);
       if ('moveTo' in answer) {
         if (epoch !== this.epoch || this.closed) return;
         // The ack carries `ok` too: only the address is checked (and followed).

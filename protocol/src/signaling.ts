@@ -36,6 +36,8 @@ export const joinRequestSchema = z.strictObject({
   name: displayNameSchema,
   speaks: languageCodeSchema,
   reads: languageCodeSchema,
+  /** The client was in the room and lost its connection: this join brings it back (counted as a reconnect). */
+  rejoin: z.boolean().optional(),
 });
 export type JoinRequest = z.infer<typeof joinRequestSchema>;
 
@@ -116,6 +118,8 @@ export const captionSchema = z.strictObject({
   engine: z.string().max(64),
   /** Wall-clock time the utterance's speech ended (finals) or the chunk was cut (interims). */
   audioEndAtMs: z.number(),
+  /** Wall-clock time a worker published it to the sfu nodes (their delivery is timed from it). */
+  publishedAtMs: z.number().optional(),
 });
 export type Caption = z.infer<typeof captionSchema>;
 

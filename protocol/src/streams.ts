@@ -4,5 +4,5 @@ export * from './streams/schemas.js';
 export * from './streams/TypedStream.js';
 export * from './streams/writers.js';
 export * from './streams/StreamConsumer.js';
-export * from './streams/lag.js';
+export * from './streams/backlog.js';
 export * from './streams/reconnect.js';

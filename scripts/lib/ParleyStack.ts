@@ -34,6 +34,16 @@ export interface ParleyStackOptions {
   offlineEngines?: boolean;
   /** Start the transcript writer (default true): it stores every final caption in the database. */
   transcriptWriter?: boolean;
+  /** Serve the sfu's /metrics on a free loopback port too (the others always serve theirs on their health port). */
+  sfuMetrics?: boolean;
+}
+
+/** One Prometheus scrape target of the stack: a process's /metrics, under its job name in infra/prometheus. */
+export interface MetricsTarget {
+  job: 'parley-sfu' | 'parley-stt' | 'parley-mt' | 'parley-transcripts';
+  /** host:port */
+  target: string;
+  process: ChildProcess;
 }
 
 /**
@@ -46,6 +56,10 @@ export class ParleyStack {
   readonly sttWorkers = new Map<string, ChildProcess>();
   /** The process that stores kept transcripts; tests kill and restart it. */
   transcriptWriter: ChildProcess | undefined;
+  /** Where each Parley process serves /metrics (the sfu only with `sfuMetrics`). */
+  readonly metricsTargets: MetricsTarget[] = [];
+  /** The sfu's process (its media processes are its children). */
+  sfu: ChildProcess | undefined;
   url = '';
   redisUrl = '';
   apertiumUrl = '';
@@ -61,7 +75,11 @@ export class ParleyStack {
       const host = o.host ?? '127.0.0.1';
       const port = o.port || (await freePort(host));
       const baseEnv = { ...process.env, ...this.engineEnv(), ...o.env, REDIS_URL: this.redisUrl, APERTIUM_URL: this.apertiumUrl };
-      const sfu = this.spawnTs('sfu', 'sfu/src/main.ts', { ...baseEnv, GATEWAY_PORT: String(port), HOST: host, MEDIASOUP_WORKER_BIN: mediasoupWorkerBin() });
+      const metricsPort = o.sfuMetrics ? await freePort() : undefined;
+      const metricsEnv = metricsPort ? { METRICS_PORT: String(metricsPort), METRICS_HOST: '127.0.0.1' } : {};
+      const sfu = this.spawnTs('sfu', 'sfu/src/main.ts', { ...baseEnv, ...metricsEnv, GATEWAY_PORT: String(port), HOST: host, MEDIASOUP_WORKER_BIN: mediasoupWorkerBin() });
+      this.sfu = sfu;
+      if (metricsPort) this.metricsTargets.push({ job: 'parley-sfu', target: `127.0.0.1:${metricsPort}`, process: sfu });
       const workers: Promise<ChildProcess>[] = [];
       for (let i = 0; i < (o.sttWorkers ?? 1); i++) workers.push(this.startWorker('stt', i, baseEnv));
       for (let i = 0; i < (o.mtWorkers ?? 1); i++) workers.push(this.startWorker('mt', i, baseEnv));
@@ -92,6 +110,7 @@ export class ParleyStack {
       HEALTH_PORT: String(healthPort),
     });
     this.transcriptWriter = child;
+    this.metricsTargets.push({ job: 'parley-transcripts', target: `127.0.0.1:${healthPort}`, process: child });
     await waitFor('transcript writer', () => httpOk(`http://127.0.0.1:${healthPort}/readyz`), 60_000, () => child.deathReason);
     return child;
   }
@@ -111,6 +130,7 @@ export class ParleyStack {
       WORKER_NAME: consumer,
     });
     if (kind === 'stt') this.sttWorkers.set(consumer, child);
+    this.metricsTargets.push({ job: `parley-${kind}`, target: `127.0.0.1:${healthPort}`, process: child });
     await waitFor(`${kind} worker`, () => httpOk(`http://127.0.0.1:${healthPort}/readyz`), 60_000, () => child.deathReason);
     return child;
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Caption, TranscriptPage } from '@parley/protocol';
-import { CONSUMER_GROUPS, REDIS_KEYS, consumerGroupLag } from '@parley/protocol/streams';
+import { CONSUMER_GROUPS, REDIS_KEYS, streamBacklog } from '@parley/protocol/streams';
 import { loadLibrivoxClips, type SpeechClip } from '../../bench/speechClips.js';
 import { ParleyStack } from './ParleyStack.js';
 import { WrtcParticipant } from './WrtcParticipant.js';
@@ -77,8 +77,8 @@ describe('kept transcripts across a transcript writer that is killed and restart
       // Everything written is stored and acknowledged: nothing pending, nothing unread.
       await expect
         .poll(async () => {
-          const [pending] = (await redis.xpending(REDIS_KEYS.transcript, CONSUMER_GROUPS.transcript)) as [number];
-          return pending + (await consumerGroupLag(redis, REDIS_KEYS.transcript, CONSUMER_GROUPS.transcript));
+          const { lag, pending } = await streamBacklog(redis, REDIS_KEYS.transcript, CONSUMER_GROUPS.transcript);
+          return pending + lag;
         }, { timeout: 60_000 })
         .toBe(0);
 

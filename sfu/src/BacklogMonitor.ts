@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { CONSUMER_GROUPS, REDIS_KEYS, consumerGroupLag } from '@parley/protocol/streams';
+import { CONSUMER_GROUPS, REDIS_KEYS, streamBacklog } from '@parley/protocol/streams';
 
 export interface BacklogMonitorOptions {
   maxQueueDepth: number;
@@ -27,15 +27,20 @@ export class BacklogMonitor {
     this.timer ??= setInterval(() => void this.poll(), this.options.intervalMs ?? 1_000);
   }
 
+  /**
+   * Counts the waiting entries (Redis 7.0's own `lag` is wrong once a stream is trimmed), each
+   * stream up to one past the limit: only whether the limit is passed matters here.
+   */
   async poll(): Promise<number> {
     if (this.polling) return -1;
     this.polling = true;
     try {
+      const cap = this.options.maxQueueDepth + 1;
       const [stt, mt] = await Promise.all([
-        consumerGroupLag(this.redis, REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt),
-        consumerGroupLag(this.redis, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt),
+        streamBacklog(this.redis, REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt, cap),
+        streamBacklog(this.redis, REDIS_KEYS.mtJobs, CONSUMER_GROUPS.mt, cap),
       ]);
-      const backlog = stt + mt;
+      const backlog = stt.lag + mt.lag;
       if (backlog > this.options.maxQueueDepth) {
         this.delayed = true;
         this.options.onBacklog(backlog);

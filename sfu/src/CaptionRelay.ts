@@ -3,6 +3,7 @@ import type { Server } from 'socket.io';
 import type { Caption, ClientToServerEvents, ServerToClientEvents } from '@parley/protocol';
 import { STREAMS } from '@parley/protocol/streams';
 import type { Logger } from 'pino';
+import type { SfuMetrics } from './metrics/SfuMetrics.js';
 
 /** The socket.io room of everyone in `room` who reads `lang`. */
 export function captionAudience(room: string, lang: string): string {
@@ -29,6 +30,7 @@ export class CaptionRelay {
     private readonly reader: Redis,
     private readonly io: Server<ClientToServerEvents, ServerToClientEvents>,
     private readonly log: Logger,
+    private readonly metrics?: SfuMetrics,
     private readonly blockMs = 1_000,
   ) {}
 
@@ -73,6 +75,7 @@ export class CaptionRelay {
     if (!listeners) return;
     this.delivered += 1;
     this.io.local.to(audience).emit('caption', caption);
+    this.metrics?.captionDelivered(caption, listeners);
     // Finals at info, interims at debug: with the workers' lines, `utteranceId` shows one caption's whole way.
     const about = { utteranceId: caption.utteranceId, seq: caption.seq, lang: caption.lang, listeners, room: caption.room };
     if (caption.kind === 'final') this.log.info(about, 'final caption delivered');

@@ -27,6 +27,8 @@ import type { OutageBudget } from './RedisWriteQueue.js';
 import type { ParleySocket } from './signaling/SignalingServer.js';
 import type { Peer } from './rooms/Peer.js';
 import type { Room } from './rooms/Room.js';
+import { MetricsServer } from './metrics/MetricsServer.js';
+import { SfuMetrics } from './metrics/SfuMetrics.js';
 
 /** The sfu process: HTTP (health, web app), socket.io signaling, rooms, caption delivery. */
 export class SfuServer {
@@ -46,6 +48,10 @@ export class SfuServer {
   private readonly backlog: BacklogMonitor;
   private readonly access: AccessLayer;
   private vad: SileroVad | undefined;
+  readonly metrics: SfuMetrics;
+  private metricsServer: MetricsServer | undefined;
+  /** Where /metrics is served (METRICS_PORT), once listening. */
+  metricsPort: number | undefined;
   private closed = false;
 
   constructor(
@@ -86,9 +92,10 @@ export class SfuServer {
       this.announceCaptionsPaused(false);
     });
     this.outageBudget = { usedBytes: 0, maxBytes: config.REDIS_OUTAGE_BUFFER_MB * 1024 * 1024 };
+    this.metrics = new SfuMetrics({ redis: this.redis, rooms: () => this.rooms });
     const reader = this.redis.duplicate();
     reader.on('error', () => undefined);
-    this.relay = new CaptionRelay(reader, this.io, log);
+    this.relay = new CaptionRelay(reader, this.io, log, this.metrics);
     this.backlog = new BacklogMonitor(this.redis, {
       maxQueueDepth: config.MAX_QUEUE_DEPTH,
       onBacklog: (backlog) => this.announceBacklog(backlog),
@@ -96,7 +103,9 @@ export class SfuServer {
         if (this.redis.status === 'ready') log.warn({ err }, 'could not read the caption backlog');
       },
     });
-    this.access = new AccessLayer(config, log, this.io, () => this.rooms, this.staticFiles, origins, () => this.redis.hgetall(REDIS_KEYS.engines));
+    this.access = new AccessLayer(config, log, this.io, () => this.rooms, this.staticFiles, origins, () => this.redis.hgetall(REDIS_KEYS.engines), (reason) =>
+      this.metrics.authFailed(reason),
+    );
     // Which engines serve each language pair: the workers write it to Redis when they start.
     this.io.on('connection', (socket) => {
       this.redis.hgetall(REDIS_KEYS.engines).then(
@@ -121,6 +130,7 @@ export class SfuServer {
     await this.access.open();
     const pool = await MediaWorkerPool.start(mediaSettingsFromConfig(this.config), this.log);
     this.pool = pool;
+    this.metrics.watchMedia(pool);
     const rooms = new RoomRegistry({
       io: this.io,
       pool,
@@ -152,12 +162,13 @@ export class SfuServer {
       iceServers: () => (config.TURN_URLS && config.TURN_SECRET ? [{ urls: config.TURN_URLS, ...turnCredentials(config.TURN_SECRET) }] : []),
       startSpeakerFeed: (room, peer) => {
         if (!this.vad) throw new Error('VAD not loaded');
-        return new SpeakerFeed({ room, peer, redis: this.redis, vad: this.vad, config, log: this.log, outageBudget: this.outageBudget });
+        return new SpeakerFeed({ room, peer, redis: this.redis, vad: this.vad, config, log: this.log, outageBudget: this.outageBudget, metrics: this.metrics });
       },
       admit: this.access.roomAccess.admit,
       onJoined: (socket, room, peer) => this.onJoined(socket, room, peer),
       // A room open here stays here; only a room new to this node asks Redis where it lives.
       place: (room) => (rooms.get(room) && !rooms.get(room)!.isClosed ? Promise.resolve({ here: true }) : placement.place(room)),
+      onReconnect: (kind) => this.metrics.reconnected(kind),
     });
     await this.redis.connect();
     await placement.start();
@@ -170,6 +181,7 @@ export class SfuServer {
         resolve();
       });
     });
+    if (this.config.METRICS_PORT !== undefined) await this.serveMetrics(this.config.METRICS_PORT);
     return (this.http.address() as AddressInfo).port;
   }
 
@@ -183,6 +195,12 @@ export class SfuServer {
     const rooms = this.rooms?.all() ?? [];
     if (paused) this.log.warn({ rooms: rooms.length }, 'redis is unreachable: rooms are told captions are paused; speech is kept until it is back');
     for (const room of rooms) this.io.local.to(`room:${room.id}`).emit('captionsPaused', { room: room.id, paused });
+  }
+
+  private async serveMetrics(port: number): Promise<void> {
+    this.metricsServer = new MetricsServer({ registry: this.metrics.registry, token: this.config.METRICS_TOKEN, onRefused: () => this.metrics.authFailed('metrics_token') });
+    this.metricsPort = await this.metricsServer.listen(port, this.config.METRICS_HOST);
+    this.metrics.startSampling();
   }
 
   /** Tells every room on this node that captions run late (backlog 0: caught up again). */
@@ -216,6 +234,8 @@ export class SfuServer {
     this.availability.close();
     // Rooms and presence released first: clients that reconnect elsewhere can take the rooms at once.
     await this.placement?.close();
+    this.metrics.close();
+    await this.metricsServer?.close();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
     await this.rooms?.close();
     this.pool?.close();

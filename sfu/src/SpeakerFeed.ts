@@ -9,6 +9,7 @@ import type { OutageBudget } from './RedisWriteQueue.js';
 import type { EndpointingOptions } from './audio/EndpointPolicy.js';
 import { SpeakerAudioPipeline } from './audio/SpeakerAudioPipeline.js';
 import type { SileroVad } from './audio/SileroVad.js';
+import type { SfuMetrics } from './metrics/SfuMetrics.js';
 
 export interface SpeakerFeedOptions {
   room: Room;
@@ -19,6 +20,7 @@ export interface SpeakerFeedOptions {
   log: Logger;
   /** Shared by every speaker of the process: what their utterances may hold while Redis is away. */
   outageBudget: OutageBudget;
+  metrics?: SfuMetrics;
   /** How often what the pipeline saw is written to Redis. */
   statsIntervalMs?: number;
 }
@@ -50,7 +52,7 @@ export class SpeakerFeed {
   private closed = false;
 
   constructor(private readonly options: SpeakerFeedOptions) {
-    const { room, peer, redis, vad, config, log } = options;
+    const { room, peer, redis, vad, config, log, metrics } = options;
     this.publisher = new UtterancePublisher({
       redis,
       context: {
@@ -68,9 +70,18 @@ export class SpeakerFeed {
       endpointing: endpointingFrom(config),
       pauseHintSeconds: config.PAUSE_HINT_SECONDS,
       maxUtteranceSeconds: config.MAX_UTTERANCE_SECONDS,
+      onVadDelay: metrics ? (seconds) => metrics.stage('vad', seconds) : undefined,
     });
-    this.pipeline.on('utteranceStart', () => this.publisher.utteranceStarted());
-    this.pipeline.on('chunk', (chunk) => this.publisher.chunk(chunk));
+    // Debug lines with the utteranceId, so one caption's way through every process is one search.
+    let utteranceId: string | undefined;
+    this.pipeline.on('utteranceStart', () => {
+      utteranceId = this.publisher.utteranceStarted();
+      log.debug({ utteranceId, room: room.id, peer: peer.id }, 'utterance started');
+    });
+    this.pipeline.on('chunk', (chunk) => {
+      this.publisher.chunk(chunk);
+      if (chunk.final) log.debug({ utteranceId, room: room.id, peer: peer.id, chunks: chunk.seq + 1 }, 'utterance audio complete; queued for speech recognition');
+    });
     peer.setOpusSink(this.pipeline);
     this.statsTimer = setInterval(() => void this.writeStats(), options.statsIntervalMs ?? 1_000);
     this.statsTimer.unref();

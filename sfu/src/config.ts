@@ -78,6 +78,12 @@ export const sfuConfigSchema = z
     TURN_URLS: csv.optional(),
     TURN_SECRET: z.string().min(16).optional(),
     WEB_DIST_DIR: z.string().optional(),
+    /** Prometheus `/metrics` on a port of its own (unset: not served); never on GATEWAY_PORT, which faces the public. */
+    METRICS_PORT: port.optional(),
+    /** Loopback by default; an address Prometheus can reach (a pod's IP) where it scrapes from elsewhere. */
+    METRICS_HOST: z.string().default('127.0.0.1'),
+    /** When set, scrapes must send `Authorization: Bearer <token>` (for a METRICS_HOST others can reach). */
+    METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters (`openssl rand -hex 24`)').optional(),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .refine((c) => (c.RTC_MIN_PORT === undefined) === (c.RTC_MAX_PORT === undefined), {

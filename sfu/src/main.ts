@@ -20,7 +20,7 @@ const server = new SfuServer(
   log,
 );
 const port = await server.listen();
-log.info({ port }, 'sfu listening');
+log.info({ port, metricsPort: server.metricsPort }, 'sfu listening');
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -16,7 +16,7 @@ export class CaptionPublisher {
   ) {}
 
   async publish(caption: Caption): Promise<void> {
-    const valid = captionSchema.parse(caption);
+    const valid = captionSchema.parse({ ...caption, publishedAtMs: Date.now() });
     await STREAMS.captions.add(this.redis, valid);
     this.published += 1;
     this.metrics?.captionPublished(valid.kind, valid.audioEndAtMs);

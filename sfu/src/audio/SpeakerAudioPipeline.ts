@@ -42,6 +42,8 @@ export interface SpeakerAudioPipelineOptions {
   now?: () => number;
   /** Called when a listener throws or VAD inference fails; the pipeline carries on either way. */
   onError?: (error: unknown, context: string) => void;
+  /** Told, per frame, how long after its audio arrived its speech probability was known (queue + inference). */
+  onVadDelay?: (seconds: number) => void;
 }
 
 export interface SpeakerAudioPipelineEvents {
@@ -99,6 +101,7 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
   private readonly segmenter: UtteranceSegmenter;
   private readonly now: () => number;
   private readonly onError: (error: unknown, context: string) => void;
+  private readonly onVadDelay: ((seconds: number) => void) | undefined;
   private readonly maxQueuedFrames: number;
   private readonly stallTimeoutMs: number;
   private stallTimer: NodeJS.Timeout | undefined;
@@ -137,6 +140,7 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
     });
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? (() => {});
+    this.onVadDelay = options.onVadDelay;
     const endpointing: EndpointingOptions = options.endpointing ?? { mode: 'fixed', silenceSeconds: options.silenceThresholdSeconds ?? 0.8 };
     // The longest silence that may still end an utterance: gaps and stalls must outlast it.
     const silenceThresholdSeconds = endpointing.mode === 'fixed' ? endpointing.silenceSeconds : endpointing.maxSilenceSeconds;
@@ -355,6 +359,7 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
         }
         this.lastProbability = probability;
         this.counters.frames += 1;
+        this.onVadDelay?.(Math.max(0, this.now() - item.endAtMs) / 1_000);
         if (probability >= this.speechProbability) this.counters.speechFrames += 1;
         this.guard(() => {
           this.segmenter.pushAudio(item.pcm, item.endAtMs);

@@ -2,7 +2,7 @@ import type { Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import { refreshTokenRequestSchema, type ClientToServerEvents, type ServerToClientEvents } from '@parley/protocol';
 import type { AccountStore } from './AccountStore.js';
-import { TokenError, type SocketTokens } from './SocketTokens.js';
+import { TokenError, type AuthFailureReason, type SocketTokens } from './SocketTokens.js';
 import { KeyedRateLimiter } from '../http/KeyedRateLimiter.js';
 
 type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents>;
@@ -28,6 +28,8 @@ export interface SocketAuthOptions {
   /** New connections per IP: a burst, then this many a second. */
   connectBurstPerIp: number;
   connectsPerSecondPerIp: number;
+  /** Told of every refused connection and token renewal (for the metrics). */
+  onFailure?: (reason: AuthFailureReason) => void;
 }
 
 /**
@@ -48,25 +50,28 @@ export class SocketAuth {
     io.use((socket, next) => {
       this.admit(socket).then(
         () => next(),
-        (error: unknown) => next(error instanceof TokenError ? error : new Error('The server could not check this connection; try again.')),
+        (error: unknown) => {
+          if (error instanceof TokenError) this.options.onFailure?.(error.reason);
+          next(error instanceof TokenError ? error : new Error('The server could not check this connection; try again.'));
+        },
       );
     });
   }
 
   private async admit(socket: ParleySocket): Promise<void> {
     const ip = socket.handshake.address;
-    if (!this.connectRate.take(ip)) throw new TokenError('Too many connections from your address; wait a few seconds and try again.');
+    if (!this.connectRate.take(ip)) throw new TokenError('Too many connections from your address; wait a few seconds and try again.', 'connection_limit');
     if ((this.openPerIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) {
-      throw new TokenError('Too many open connections from your address; close other Parley tabs and try again.');
+      throw new TokenError('Too many open connections from your address; close other Parley tabs and try again.', 'connection_limit');
     }
     const identity: SocketIdentity = { userId: null, sessionId: null, ip };
     let expiresAtMs: number | undefined;
     if (this.options.tokens) {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      if (typeof token !== 'string' || !token) throw new TokenError('Sign in to use Parley: this connection has no sign-in token.');
+      if (typeof token !== 'string' || !token) throw new TokenError('Sign in to use Parley: this connection has no sign-in token.', 'missing_token');
       const claims = await this.options.tokens.verify(token);
       const session = await this.options.accounts()?.liveSession(claims.sessionId);
-      if (!session || session.user.id !== claims.userId) throw new TokenError('Your session has ended; sign in again.');
+      if (!session || session.user.id !== claims.userId) throw new TokenError('Your session has ended; sign in again.', 'session_ended');
       identity.userId = claims.userId;
       identity.sessionId = claims.sessionId;
       expiresAtMs = claims.expiresAtMs;
@@ -96,7 +101,10 @@ export class SocketAuth {
           if (atMs !== undefined) armExpiry(atMs);
           reply(atMs === undefined ? { ok: false, error: 'Sign-in is off on this server; no token is needed.' } : { ok: true, expiresAtMs: atMs });
         },
-        (error: unknown) => reply({ ok: false, error: error instanceof TokenError ? error.message : 'The server could not check the token.' }),
+        (error: unknown) => {
+          if (error instanceof TokenError) this.options.onFailure?.(error.reason);
+          reply({ ok: false, error: error instanceof TokenError ? error.message : 'The server could not check the token.' });
+        },
       );
     });
     socket.on('disconnect', () => {
@@ -121,7 +129,7 @@ export class SocketAuth {
     if (claims.userId !== identity.userId || claims.sessionId !== identity.sessionId) {
       throw new TokenError('That token belongs to another sign-in; reconnect instead.');
     }
-    if (!(await this.options.accounts()?.liveSession(claims.sessionId))) throw new TokenError('Your session has ended; sign in again.');
+    if (!(await this.options.accounts()?.liveSession(claims.sessionId))) throw new TokenError('Your session has ended; sign in again.', 'session_ended');
     return claims.expiresAtMs;
   }
 

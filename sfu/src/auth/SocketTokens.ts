@@ -39,8 +39,25 @@ export interface SocketClaims {
   expiresAtMs: number;
 }
 
+/** Why a connection or request was refused, as counted in `parley_auth_failures_total{reason}`. */
+export type AuthFailureReason =
+  | 'missing_token'
+  | 'invalid_token'
+  | 'expired_token'
+  | 'unknown_key'
+  | 'session_ended'
+  | 'connection_limit'
+  | 'http_unauthorized'
+  | 'metrics_token';
+
 export class TokenError extends Error {
   override name = 'TokenError';
+  constructor(
+    message: string,
+    readonly reason: AuthFailureReason = 'invalid_token',
+  ) {
+    super(message);
+  }
 }
 
 /** Short-lived signed tokens (HS256, key id in the header): for the socket.io handshake, and the desktop app's access tokens. */
@@ -80,14 +97,14 @@ export class SocketTokens {
         token,
         (header) => {
           const key = header.kid ? this.byKid.get(header.kid) : undefined;
-          if (!key) throw new TokenError('The sign-in token was signed with a key this server no longer accepts; sign in again.');
+          if (!key) throw new TokenError('The sign-in token was signed with a key this server no longer accepts; sign in again.', 'unknown_key');
           return key;
         },
         { algorithms: ['HS256'], issuer: this.issuer, audience: this.audience },
       ));
     } catch (error) {
       if (error instanceof TokenError) throw error;
-      if (error instanceof joseErrors.JWTExpired) throw new TokenError('The sign-in token has expired; reconnect to get a new one.');
+      if (error instanceof joseErrors.JWTExpired) throw new TokenError('The sign-in token has expired; reconnect to get a new one.', 'expired_token');
       throw new TokenError('The sign-in token is not valid; sign in again.');
     }
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') {

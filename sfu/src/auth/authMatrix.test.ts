@@ -335,6 +335,22 @@ describe('auth matrix (AUTH=oidc, real OpenID provider process, real sockets and
     expect(await refused.json()).toEqual({ error: 'Too many sign-in attempts; wait a minute and try again.' });
   });
 
+  it('counted each refusal above by its reason in parley_auth_failures_total', async () => {
+    const counted = Object.fromEntries((await server.metrics.registry.getSingleMetric('parley_auth_failures_total')!.get()).values.map((v) => [v.labels.reason, v.value]));
+    expect(counted).toMatchObject({
+      missing_token: expect.any(Number),
+      expired_token: expect.any(Number),
+      invalid_token: expect.any(Number),
+      unknown_key: expect.any(Number),
+      session_ended: expect.any(Number),
+      http_unauthorized: expect.any(Number),
+    });
+    // A forged and a tampered token, a refresh without a token and one with another user's.
+    expect(counted.invalid_token).toBeGreaterThanOrEqual(4);
+    // The guest's three API requests, the desktop bearer checks, the signed-out session's token request.
+    expect(counted.http_unauthorized).toBeGreaterThanOrEqual(5);
+  });
+
   it('let in nobody who was not allowed: 0 unauthorized joins', () => {
     const allowed = new Set([`${alice.userId}:alice-private`, `${bob.userId}:alice-private`]);
     expect(acceptedJoins.filter((j) => !allowed.has(`${j.user}:${j.room}`))).toEqual([]);

@@ -10,7 +10,7 @@ import type { StaticFiles } from '../StaticFiles.js';
 import { AccountStore } from '../auth/AccountStore.js';
 import { DesktopRoutes } from '../auth/DesktopRoutes.js';
 import { SocketAuth } from '../auth/SocketAuth.js';
-import { SocketTokens, parseSigningKeys } from '../auth/SocketTokens.js';
+import { SocketTokens, parseSigningKeys, type AuthFailureReason } from '../auth/SocketTokens.js';
 import { WebAuth } from '../auth/WebAuth.js';
 import { openDatabase } from '../db/openDatabase.js';
 import type { Database } from '../db/schema.js';
@@ -47,6 +47,8 @@ export class AccessLayer {
     private readonly origins: OriginPolicy,
     /** The engine table the workers published, for the lobby. */
     private readonly engines: () => Promise<Record<string, string>>,
+    /** Told of every refused socket or API request (for the metrics). */
+    private readonly onAuthFailure?: (reason: AuthFailureReason) => void,
   ) {
     const oidc = config.AUTH === 'oidc';
     const issuer = config.PUBLIC_URL ?? 'parley';
@@ -63,6 +65,7 @@ export class AccessLayer {
       maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP,
       connectBurstPerIp: config.CONNECT_BURST_PER_IP,
       connectsPerSecondPerIp: config.CONNECTS_PER_SECOND_PER_IP,
+      onFailure: onAuthFailure,
     });
     this.roomAccess = new RoomAccess({
       store: () => this.roomStore,
@@ -128,6 +131,7 @@ export class AccessLayer {
       signInLimiter: new KeyedRateLimiter(30, 0.5),
       secure,
       log: this.log,
+      onUnauthorized: () => this.onAuthFailure?.('http_unauthorized'),
     });
   }
 

@@ -19,6 +19,8 @@ export interface HttpAppOptions {
   signInLimiter: KeyedRateLimiter;
   secure: boolean;
   log: Logger;
+  /** Told of every request refused as not signed in (401), for the metrics. */
+  onUnauthorized?: () => void;
 }
 
 /**
@@ -69,6 +71,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
     if (error instanceof HttpError) {
+      if (error.status === 401) options.onUnauthorized?.();
       res.status(error.status).json({ error: error.message });
       return;
     }

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Ack, Caption, ClientToServerEvents, JoinReply, Participant, ServerToClientEvents } from '@parley/protocol';
-import { REDIS_KEYS } from '@parley/protocol/streams';
+import { STREAMS } from '@parley/protocol/streams';
 import { loadSfuConfig } from '../config.js';
 import { RawSocket } from '../fuzz/rawFrames.js';
 import { SfuServer } from '../SfuServer.js';
@@ -101,12 +101,12 @@ describe('SignalingServer: changing the caption language mid-meeting', () => {
   }
 
   /** A caption as the mt worker publishes it, for every sfu node to deliver. */
-  function publishCaption(room: string, lang: 'es' | 'fr', utteranceId: string): Promise<number> {
+  async function publishCaption(room: string, lang: 'es' | 'fr', utteranceId: string): Promise<void> {
     const caption: Caption = {
       room, utteranceId, seq: 1, kind: 'final', speakerId: 's', speakerName: 'Sam', lang, text: `in ${lang}`,
       sourceLang: 'en', sourceText: 'in en', engine: 'pocketsphinx+apertium', audioEndAtMs: Date.now(),
     };
-    return publisher.publish(REDIS_KEYS.captions, JSON.stringify(caption));
+    await STREAMS.captions.add(publisher, caption);
   }
 
   it('moves the reader to the new language: later captions arrive in it only, the room translates into it, and everyone is told', async () => {

@@ -75,6 +75,8 @@ export interface SignalingOptions {
    * Throws a SignalingError when that cannot be known now. Absent: always here.
    */
   place?: (room: string) => Promise<Placement>;
+  /** Told when a client comes back after losing its socket, or restarts ICE (for the metrics). */
+  onReconnect?: (kind: 'socket' | 'ice') => void;
 }
 
 interface SocketState {
@@ -192,7 +194,9 @@ export class SignalingServer {
       const epoch = state.epoch;
       state.joiningIn = epoch;
       try {
-        return await joinRoom(request, epoch);
+        const reply = await joinRoom(request, epoch);
+        if (request.rejoin) this.options.onReconnect?.('socket');
+        return reply;
       } finally {
         if (state.joiningIn === epoch) state.joiningIn = undefined;
       }
@@ -215,6 +219,7 @@ export class SignalingServer {
 
     this.on(socket, 'restartIce', restartIceRequestSchema, async (request) => {
       const iceParameters = await joined().peer.restartIce(request.transportId);
+      this.options.onReconnect?.('ice');
       return { iceParameters };
     });
 

@@ -127,6 +127,7 @@ export class TranscriptWriter {
     }
     await store.store(parsed.data);
     await redis.xack(REDIS_KEYS.transcript, CONSUMER_GROUPS.transcript, id);
+    log.debug({ utteranceId: parsed.data.utteranceId, room: parsed.data.room }, 'final caption stored in the transcript');
     this.stored++;
   }
 

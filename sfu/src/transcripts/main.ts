@@ -11,6 +11,7 @@ import { loadTranscriptWriterConfig } from './config.js';
 import { TranscriptRetention } from './TranscriptRetention.js';
 import { TranscriptStore } from './TranscriptStore.js';
 import { TranscriptWriter } from './TranscriptWriter.js';
+import { transcriptWriterRegistry } from './transcriptWriterMetrics.js';
 
 let config;
 try {
@@ -40,6 +41,8 @@ await writer.start();
 const retention = new TranscriptRetention(store, config.TRANSCRIPT_RETENTION_DAYS, log);
 retention.start();
 
+const metrics = transcriptWriterRegistry(writer, redis);
+
 // /healthz and /readyz for the launcher and probes; /metrics in Prometheus' text format.
 const health = createServer((req, res) => {
   if (req.url === '/healthz') {
@@ -49,16 +52,9 @@ const health = createServer((req, res) => {
     const ready = redis.status === 'ready';
     res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: ready, redis: ready, stored: writer.stored }));
   } else if (req.url === '/metrics') {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(
-      [
-        '# HELP parley_transcript_entries_stored_total Transcript entries stored (or found stored) and acknowledged.',
-        '# TYPE parley_transcript_entries_stored_total counter',
-        `parley_transcript_entries_stored_total ${writer.stored}`,
-        '# HELP parley_transcript_entries_dead_lettered_total Malformed transcript entries moved to the dead-letter stream.',
-        '# TYPE parley_transcript_entries_dead_lettered_total counter',
-        `parley_transcript_entries_dead_lettered_total ${writer.deadLettered}`,
-        '',
-      ].join('\n'),
+    metrics.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+      (error: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics could not be collected: ${error.message}\n`),
     );
   } else {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');

@@ -1,14 +1,11 @@
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CaptionKind } from '@parley/protocol';
-import { CONSUMER_GROUPS, REDIS_KEYS } from '@parley/protocol/streams';
-import { entryIdTimeMs, streamBacklog, type StreamBacklog } from './streamBacklog.js';
+import { ENGINE_BUCKETS_SECONDS, LATENCY_BUCKETS_SECONDS, type PipelineStage } from '@parley/protocol/metrics';
+import { CONSUMER_GROUPS, REDIS_KEYS, entryIdTimeMs, streamBacklog, type StreamBacklog } from '@parley/protocol/streams';
 
-/**
- * Stages a worker times, named for the pipeline so the sfu's own (`vad`, `delivery`) sit beside
- * them in one histogram: queue stages are the wait between XADD and a worker taking the entry.
- */
-export type WorkerStage = 'stt_queue' | 'stt_decode' | 'mt_queue' | 'mt_translate';
+/** Stages a worker times; the sfu's own (`vad`, `delivery`) sit beside them in one histogram. */
+export type WorkerStage = Exclude<PipelineStage, 'vad' | 'delivery'>;
 /** Why an interim caption was not made: the decoder had more audio waiting, or translation was behind. */
 export type ShedReason = 'decoder_behind' | 'mt_backlog' | 'superseded';
 
@@ -19,10 +16,6 @@ export const WATCHED_STREAMS: readonly { stream: string; group: string }[] = [
   { stream: REDIS_KEYS.transcript, group: CONSUMER_GROUPS.transcript },
 ];
 
-/** Seconds; captions matter from tens of milliseconds to tens of seconds (a backlog). */
-const LATENCY_BUCKETS_SECONDS = [0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30];
-/** Seconds; one engine call runs from a millisecond (Apertium) to seconds (a large Whisper). */
-const ENGINE_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** A scrape reuses one backlog reading this fresh, so several gauges cost one script run. */
 const BACKLOG_READING_MAX_AGE_MS = 500;
 /** While Redis is away a scrape answers without the backlog rather than waiting on a dead connection. */
@@ -59,7 +52,7 @@ export class WorkerMetrics {
       name: 'parley_caption_latency_seconds',
       help: 'End of the audio a caption covers to the caption published for delivery.',
       labelNames: ['kind'],
-      buckets: LATENCY_BUCKETS_SECONDS,
+      buckets: [...LATENCY_BUCKETS_SECONDS],
       registers,
     });
     this.captionsPublished = new Counter({ name: 'parley_captions_published_total', help: 'Captions published to the sfu nodes.', labelNames: ['kind'], registers });
@@ -67,14 +60,14 @@ export class WorkerMetrics {
       name: 'parley_stage_duration_seconds',
       help: 'Time one item spends in a pipeline stage (queue stages: from XADD to a worker taking it).',
       labelNames: ['stage'],
-      buckets: LATENCY_BUCKETS_SECONDS,
+      buckets: [...LATENCY_BUCKETS_SECONDS],
       registers,
     });
     this.engineDuration = new Histogram({
       name: 'parley_engine_duration_seconds',
       help: 'One call into a speech or translation engine.',
       labelNames: ['engine', 'operation'],
-      buckets: ENGINE_BUCKETS_SECONDS,
+      buckets: [...ENGINE_BUCKETS_SECONDS],
       registers,
     });
     this.interimsShed = new Counter({ name: 'parley_interims_shed_total', help: 'Interim captions not made because the pipeline was behind.', labelNames: ['reason'], registers });

@@ -124,7 +124,9 @@ export class MtWorker {
           this.translated += 1;
         }),
     );
-    if (job.kind !== 'final' || !job.text) return;
+    if (job.kind !== 'final') return;
+    this.options.log.debug({ utteranceId: job.utteranceId, room: job.room, langs: Object.keys(translations) }, 'final caption translated and published');
+    if (!job.text) return;
     // Written before the job is acked: a worker that dies here leaves the job to be redone, and the
     // transcript writer keeps one row per utterance however often it arrives.
     await STREAMS.transcript.add(this.options.redis, {

@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LanguageCode } from '@parley/protocol';
-import { CONSUMER_GROUPS, PermanentFailure, REDIS_KEYS, STREAMS, StreamConsumer, type Delivery, type SttAssignment } from '@parley/protocol/streams';
+import { CONSUMER_GROUPS, PermanentFailure, REDIS_KEYS, STREAMS, StreamConsumer, streamBacklog, type Delivery, type SttAssignment } from '@parley/protocol/streams';
 import { CaptionPublisher } from '../CaptionPublisher.js';
-import { streamBacklog } from '../metrics/streamBacklog.js';
 import type { WorkerMetrics } from '../metrics/WorkerMetrics.js';
 import type { SttEngine } from './SttEngine.js';
 import { UtteranceJob, type RecognisedText } from './UtteranceJob.js';
@@ -120,6 +119,7 @@ export class SttWorker {
     if (recognised.kind === 'final') this.finals += 1;
     else this.interims += 1;
     this.options.metrics?.recognised(recognised.kind, recognised.audioEndAtMs);
+    if (recognised.kind === 'final') this.options.log.debug({ utteranceId: assignment.utteranceId, room: assignment.room, seq: recognised.seq, words: recognised.text.split(' ').filter(Boolean).length }, 'final text recognised');
     if (assignment.targetLangs.includes(assignment.srcLang)) {
       await this.captions.publish({
         room: assignment.room,

@@ -1,0 +1,49 @@
+/**
+ * A seconds-long run of bench:load, so it cannot rot unnoticed: it checks the bench runs end to
+ * end and reports what it should. No speed is asserted.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ParleyStack } from '../scripts/lib/ParleyStack.js';
+import { runLoadBench } from './lib/loadBench.js';
+import { loadLibrivoxClips, type SpeechClip } from './speechClips.js';
+
+describe('bench:load (smoke run)', () => {
+  let stack: ParleyStack;
+  let clips: SpeechClip[];
+
+  beforeAll(async () => {
+    // The two shortest clips: each participant gets a turn within the run.
+    clips = loadLibrivoxClips().sort((a, b) => a.samples48k.length - b.samples48k.length).slice(0, 2);
+    stack = await new ParleyStack({
+      offlineEngines: true,
+      sfuMetrics: true,
+      redisUrl: `${inject('redisUrl')}/51`,
+      apertiumUrl: inject('apertiumUrl'),
+      logDir: 'test-results/bench-load-smoke-logs',
+    }).start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('runs rooms of speaking participants and reports CPU, memory, latency and shed interims per process', async () => {
+    const summary = await runLoadBench({ clips, rooms: 2, participantsPerRoom: 2, durationSeconds: 12, sampleSeconds: 1, stack });
+    // Two rooms, each participant spoke at least once, and every other participant of the room is a listener.
+    expect(summary.clips_spoken).toBeGreaterThanOrEqual(4);
+    expect(summary.finals_expected).toBe(summary.clips_spoken);
+    expect(summary.finals_missing).toBeLessThan(summary.finals_expected);
+    expect(Number.isFinite(summary.p50_ms)).toBe(true);
+    expect(summary.p95_ms).toBeGreaterThanOrEqual(summary.p50_ms);
+    expect(summary.shed_interims).toBeGreaterThanOrEqual(0);
+    expect(summary.interims_recognised + summary.shed_interims).toBeGreaterThan(0);
+    const names = summary.processes.map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(['sfu', 'stt0', 'mt0', 'transcripts', 'bench clients']));
+    const sfu = summary.processes.find((p) => p.name === 'sfu')!;
+    // The sfu forwarded and ran VAD for the whole run, and its media processes count in its memory.
+    expect(sfu.cpu_pct).toBeGreaterThan(0);
+    expect(sfu.rss_end_mb).toBeGreaterThan(0);
+    expect(Number.isFinite(summary.memory_growth_pct)).toBe(true);
+    expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
+  }, 120_000);
+});
