@@ -10,6 +10,19 @@ import { SfuServer } from '../SfuServer.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** A socket.io connection to the server at `url`, kept in `sockets` to be closed after the tests. */
+function connectTo(url: string, sockets: ClientSocket[]): ClientSocket {
+  const socket: ClientSocket = io(url, { transports: ['websocket'], reconnection: false, extraHeaders: { origin: url } });
+  sockets.push(socket);
+  return socket;
+}
+
+/** Sends `event` (with `payload`, if any) as a raw client would, and resolves with the server's answer. */
+function request<T extends object>(socket: ClientSocket, event: string, payload?: unknown): Promise<Ack<T>> {
+  const emit = (socket as unknown as { emit(e: string, ...args: unknown[]): void }).emit.bind(socket);
+  return new Promise((resolve) => (payload === undefined ? emit(event, resolve) : emit(event, payload, resolve)));
+}
+
 describe('SignalingServer: a join that overlaps another request or the end of its connection', () => {
   let server: SfuServer;
   let url: string;
@@ -26,16 +39,7 @@ describe('SignalingServer: a join that overlaps another request or the end of it
     await server.close();
   });
 
-  function connect(): ClientSocket {
-    const socket: ClientSocket = io(url, { transports: ['websocket'], reconnection: false, extraHeaders: { origin: url } });
-    sockets.push(socket);
-    return socket;
-  }
-
-  function request<T extends object>(socket: ClientSocket, event: string, payload?: unknown): Promise<Ack<T>> {
-    const emit = (socket as unknown as { emit(e: string, ...args: unknown[]): void }).emit.bind(socket);
-    return new Promise((resolve) => (payload === undefined ? emit(event, resolve) : emit(event, payload, resolve)));
-  }
+  const connect = () => connectTo(url, sockets);
 
   const joinRequest = (room: string, name = 'Ana') => ({ room, name, speaks: 'en', reads: 'es' });
 
@@ -89,16 +93,7 @@ describe('SignalingServer: changing the caption language mid-meeting', () => {
     await server.close();
   });
 
-  function connect(): ClientSocket {
-    const socket: ClientSocket = io(url, { transports: ['websocket'], reconnection: false, extraHeaders: { origin: url } });
-    sockets.push(socket);
-    return socket;
-  }
-
-  function request<T extends object>(socket: ClientSocket, event: string, payload?: unknown): Promise<Ack<T>> {
-    const emit = (socket as unknown as { emit(e: string, ...args: unknown[]): void }).emit.bind(socket);
-    return new Promise((resolve) => emit(event, payload, resolve));
-  }
+  const connect = () => connectTo(url, sockets);
 
   /** A caption as the mt worker publishes it, for every sfu node to deliver. */
   async function publishCaption(room: string, lang: 'es' | 'fr', utteranceId: string): Promise<void> {

@@ -4,24 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Caption } from '@parley/protocol';
 import { CaptionList } from './CaptionList';
 import type { Announcement } from './roomReducer';
+import { testCaption } from '../test-support/caption';
 
-function caption(overrides: Partial<Caption> = {}): Caption {
-  return {
-    room: 'demo',
-    utteranceId: 'u1',
-    seq: 0,
-    kind: 'interim',
-    speakerId: 'ana',
-    speakerName: 'Ana',
-    lang: 'es',
-    text: 'hola',
-    sourceLang: 'en',
-    sourceText: 'hello',
-    engine: 'pocketsphinx+apertium',
-    audioEndAtMs: 0,
-    ...overrides,
-  };
-}
+const caption = testCaption;
 
 function list(captions: Caption[], props: Partial<Parameters<typeof CaptionList>[0]> = {}) {
   return <CaptionList captions={captions} selfId="me" reads="es" announcement={null} showOriginals={false} {...props} />;

@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Caption } from '@parley/protocol';
+import { testCaption } from '../test-support/caption';
 import { CaptionReader } from './CaptionReader';
 
 function caption(overrides: Partial<Caption> = {}): Caption {
-  return {
-    room: 'r', utteranceId: 'u', seq: 1, kind: 'final', speakerId: 'ana', speakerName: 'Ana', lang: 'es', text: 'hola',
-    sourceLang: 'en', sourceText: 'hello', engine: 'x', audioEndAtMs: 0, ...overrides,
-  };
+  return testCaption({ room: 'r', utteranceId: 'u', seq: 1, kind: 'final', engine: 'x', ...overrides });
 }
 
 /** A stand-in for the browser's speech synthesis: headless Chromium here has no voices to speak with. */

@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Caption } from '@parley/protocol';
 import { MAX_CAPTIONS, captionReducer, createCaptionReducer, initialCaptionState, selectCaptions, type CaptionState } from './captionStore';
+import { testCaption } from '../test-support/caption';
 
+/** Ana's English caption of Spanish speech. */
 function caption(overrides: Partial<Caption> = {}): Caption {
-  return {
-    room: 'demo',
-    utteranceId: 'u1',
-    seq: 0,
-    kind: 'interim',
-    speakerId: 'p1',
-    speakerName: 'Ana',
-    lang: 'en',
-    text: 'hello',
-    sourceLang: 'es',
-    sourceText: 'hola',
-    engine: 'test',
-    audioEndAtMs: 0,
-    ...overrides,
-  };
+  return testCaption({ speakerId: 'p1', lang: 'en', text: 'hello', sourceLang: 'es', sourceText: 'hola', engine: 'test', ...overrides });
 }
 
 function receive(state: CaptionState, ...captions: Caption[]): CaptionState {

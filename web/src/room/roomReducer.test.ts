@@ -2,23 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Caption, Participant } from '@parley/protocol';
 import { selectCaptions } from './captionStore';
 import { initialRoomState, roomReducer, uncaptionedSpeakers, type RoomAction, type RoomState } from './roomReducer';
+import { testCaption } from '../test-support/caption';
 
 function caption(overrides: Partial<Caption> = {}): Caption {
-  return {
-    room: 'demo',
-    utteranceId: 'u1',
-    seq: 0,
-    kind: 'interim',
-    speakerId: 'other',
-    speakerName: 'Ana',
-    lang: 'es',
-    text: 'hola',
-    sourceLang: 'en',
-    sourceText: 'hello',
-    engine: 'pocketsphinx+apertium',
-    audioEndAtMs: 0,
-    ...overrides,
-  };
+  return testCaption({ speakerId: 'other', ...overrides });
 }
 
 function participant(overrides: Partial<Participant> = {}): Participant {
