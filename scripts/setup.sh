@@ -49,7 +49,7 @@ fi
 bash scripts/build-mediasoup-worker.sh >/dev/null
 
 addon=workers/native/pocketsphinx/build/Release/pocketsphinx.node
-if [[ ! -f $addon || workers/native/pocketsphinx/src/addon.c -nt $addon || workers/native/pocketsphinx/binding.gyp -nt $addon ]]; then
+if [[ ! -f $addon || workers/native/pocketsphinx/src/addon.c -nt $addon || workers/native/pocketsphinx/binding.gyp -nt $addon || workers/native/pocketsphinx/internal-headers.mjs -nt $addon ]]; then
   echo "Building the pocketsphinx addon"
   npm run --silent build:native -w workers
 fi

@@ -70,6 +70,7 @@ export class SpeakerFeed {
       endpointing: endpointingFrom(config),
       pauseHintSeconds: config.PAUSE_HINT_SECONDS,
       maxUtteranceSeconds: config.MAX_UTTERANCE_SECONDS,
+      chunkSeconds: config.AUDIO_CHUNK_SECONDS,
       onVadDelay: metrics ? (seconds) => metrics.stage('vad', seconds) : undefined,
     });
     // Debug lines with the utteranceId, so one caption's way through every process is one search.

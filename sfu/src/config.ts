@@ -58,6 +58,8 @@ export const sfuConfigSchema = z
     /** After this much silence the phrase so far is decoded and translated at once, before the endpoint; 0 turns it off. */
     PAUSE_HINT_SECONDS: z.coerce.number().min(0).max(10).default(0.2),
     MAX_UTTERANCE_SECONDS: z.coerce.number().min(2).max(60).default(15),
+    /** Speech goes to the stt workers in chunks of this much audio while the phrase goes on. */
+    AUDIO_CHUNK_SECONDS: z.coerce.number().min(0.02).max(2).default(0.1),
     MAX_QUEUE_DEPTH: z.coerce.number().int().min(1).default(100),
     MAX_PARTICIPANTS_PER_ROOM: z.coerce.number().int().min(1).default(50),
     /** Media processes (mediasoup workers), one per core by default; rooms are spread over them. */

@@ -9,7 +9,8 @@
         "-Wall",
         "-Wextra",
         "-Wno-unused-parameter",
-        "<!@(pkg-config --cflags pocketsphinx)"
+        "<!@(pkg-config --cflags pocketsphinx)",
+        "<!@(node internal-headers.mjs)"
       ],
       "libraries": ["<!@(pkg-config --libs pocketsphinx)"]
     }

@@ -15,17 +15,31 @@ import { PocketsphinxEngineStream, type DecoderLender } from './PocketsphinxEngi
 import type { SttEngine, SttStream } from './SttEngine.js';
 
 /** The native decoder from workers/native/pocketsphinx; see src/addon.c for its error contract. */
+/** A word or filler (<s>, <sil>, [NOISE]) of a hypothesis, in 10 ms frames. */
+export interface PocketsphinxSegment {
+  word: string;
+  startFrame: number;
+  endFrame: number;
+}
+
 export interface PocketsphinxDecoder {
   startUtt(): void;
   /** Resolves with the number of frames searched. */
   processRaw(samples: Int16Array): Promise<number>;
   partial(): string;
   endUtt(): Promise<string>;
+  /**
+   * What endUtt would give if the utterance ended now (the lattice so far, best path rescored),
+   * with its words; the utterance stays open. Empty before the lattice has a word exit.
+   */
+  rescore(): Promise<{ text: string; segments: PocketsphinxSegment[] }>;
   /** Words (and fillers such as <sil>) of the current partial, or after endUtt the final, in 10 ms frames. */
-  segments(): { word: string; startFrame: number; endFrame: number }[];
+  segments(): PocketsphinxSegment[];
   free(): void;
   readonly busy: boolean;
   readonly freed: boolean;
+  /** Whether rescore() is available (the addon was built with pocketsphinx's own source headers). */
+  readonly canRescore: boolean;
 }
 
 export interface PocketsphinxDecoderOptions {

@@ -1,5 +1,5 @@
 import type { TimedWord } from '../text/readableText.js';
-import type { PocketsphinxDecoder } from './PocketsphinxEngine.js';
+import type { PocketsphinxDecoder, PocketsphinxSegment } from './PocketsphinxEngine.js';
 import { SerialSttStream } from './SerialSttStream.js';
 import type { PartialOptions } from './SttEngine.js';
 
@@ -11,7 +11,7 @@ const FRAMES_PER_SECOND = 100;
  * pauses). Times count from the segmentation's own first frame: a reused decoder does not always
  * number frames from 0.
  */
-function wordsOf(segments: { word: string; startFrame: number; endFrame: number }[]): TimedWord[] {
+function wordsOf(segments: PocketsphinxSegment[]): TimedWord[] {
   const origin = segments[0]?.startFrame ?? 0;
   return segments
     .filter((s) => !/^(<.*>|\[.*\]|\+\+.*\+\+)$/.test(s.word))
@@ -34,18 +34,17 @@ export interface DecoderLender {
  * still pending. The decoder is borrowed at the first non-empty write, so a stream that never
  * gets audio never waits on the pool.
  *
- * A complete partial (the speaker paused) ends the decoder's utterance, so its text is what the
- * final would be if the phrase ended there: pocketsphinx rescores a whole utterance at its end,
- * and its mid-utterance hypothesis often differs from that in a word or two. If the phrase ends
- * there, finish() gives that text at once; if the speaker goes on, the audio so far is decoded
- * again (while they speak) and the utterance continues as one.
+ * A complete partial (the speaker paused) is the text the final would be if the phrase ended
+ * there: the decoder's lattice so far, best path rescored as at the end of an utterance
+ * (pocketsphinx's mid-utterance hypothesis often differs from that in a word or two). The
+ * utterance stays open: if the speaker goes on, decoding simply continues; if the phrase ends
+ * there (no audio since), finish() gives that text at once and the decoder's utterance is closed
+ * afterwards, off the caption's path.
  */
 export class PocketsphinxEngineStream extends SerialSttStream {
   private decoder: PocketsphinxDecoder | undefined;
   private lastWords: TimedWord[] | undefined;
-  /** Every sample written, kept to decode the phrase again after a pause that did not end it. */
-  private readonly written: Int16Array[] = [];
-  /** The final text as of the last complete partial, while no audio has come since. */
+  /** The complete partial's text, while no audio has come since. */
   private checkpoint: { text: string; words: TimedWord[] } | undefined;
 
   constructor(private readonly lender: DecoderLender) {
@@ -60,9 +59,8 @@ export class PocketsphinxEngineStream extends SerialSttStream {
     const samples = pcm.slice();
     return this.enqueue('write', async () => {
       const decoder = await this.borrow();
-      if (this.checkpoint) await this.resume(decoder);
+      this.checkpoint = undefined;
       await this.call(() => decoder.processRaw(samples));
-      this.written.push(samples);
     });
   }
 
@@ -77,8 +75,10 @@ export class PocketsphinxEngineStream extends SerialSttStream {
         return this.checkpoint.text;
       }
       if (options.complete) {
-        const text = await this.call(() => decoder.endUtt());
-        this.lastWords = wordsOf(decoder.segments());
+        const rescored = decoder.canRescore ? await this.call(() => decoder.rescore()) : undefined;
+        // No lattice yet (no word has ended), or an addon built without rescore(): the running hypothesis is all there is.
+        const [text, segments] = rescored?.text.trim() ? [rescored.text, rescored.segments] : [decoder.partial(), decoder.segments()];
+        this.lastWords = wordsOf(segments);
         this.checkpoint = { text, words: this.lastWords };
         return text;
       }
@@ -101,16 +101,17 @@ export class PocketsphinxEngineStream extends SerialSttStream {
       this.decoder = undefined;
       this.state = 'finished';
       if (!decoder) return '';
+      if (this.checkpoint) {
+        // The phrase ended at its pause: its text is known; the decoder closes the utterance after.
+        this.lastWords = this.checkpoint.words;
+        void this.closeUtterance(decoder);
+        return this.checkpoint.text;
+      }
       try {
-        if (this.checkpoint) {
-          this.lastWords = this.checkpoint.words;
-          return this.checkpoint.text;
-        }
         const text = await this.call(() => decoder.endUtt());
         this.lastWords = wordsOf(decoder.segments());
         return text;
       } finally {
-        this.written.length = 0;
         this.lender.release(decoder);
       }
     });
@@ -121,15 +122,6 @@ export class PocketsphinxEngineStream extends SerialSttStream {
     this.state = 'closed';
     // Calls already queued see the closed state and reject; the decoder goes back once they have.
     void this.tail.then(() => this.discard());
-  }
-
-
-
-  /** The speaker went on after a complete partial: decode the phrase so far again, as one utterance. */
-  private async resume(decoder: PocketsphinxDecoder): Promise<void> {
-    this.checkpoint = undefined;
-    await this.call(() => decoder.startUtt());
-    for (const samples of this.written) await this.call(() => decoder.processRaw(samples));
   }
 
   private async borrow(): Promise<PocketsphinxDecoder> {
@@ -167,10 +159,13 @@ export class PocketsphinxEngineStream extends SerialSttStream {
     const decoder = this.decoder;
     if (!decoder) return;
     this.decoder = undefined;
-    this.written.length = 0;
+    await this.closeUtterance(decoder);
+  }
+
+  /** Ends the decoder's utterance, its text unwanted, and gives the decoder back. */
+  private async closeUtterance(decoder: PocketsphinxDecoder): Promise<void> {
     try {
-      // After a complete partial the decoder has no utterance open.
-      if (!this.checkpoint) await decoder.endUtt();
+      await decoder.endUtt();
     } catch {
       // The text is unwanted; a decoder that cannot end an utterance fails its next user loudly.
     }

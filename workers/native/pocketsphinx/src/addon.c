@@ -7,13 +7,19 @@
  *   decoder.processRaw(Int16Array)      -> Promise<number>  (frames searched)
  *   decoder.partial()                   -> string
  *   decoder.endUtt()                    -> Promise<string>  (final hypothesis)
+ *   decoder.rescore()                   -> Promise<{ text, segments }>  (what the final would
+ *                                          be if the utterance ended now: the lattice so far,
+ *                                          best path rescored as endUtt does; the utterance
+ *                                          stays open)
  *   decoder.segments()                  -> { word, startFrame, endFrame }[]  (words of the
  *                                          current partial or, after endUtt, the final
  *                                          hypothesis, fillers included; 100 frames a second)
  *   decoder.free()                      -> void             (idempotent)
  *   decoder.busy / decoder.freed        -> boolean
+ *   decoder.canRescore                  -> boolean  (the addon was built with pocketsphinx's
+ *                                          internal headers, which rescore() needs)
  *
- * Model loading, processRaw and endUtt run on the libuv thread pool because each can take
+ * Model loading, processRaw, endUtt and rescore run on the libuv thread pool because each can take
  * hundreds of milliseconds and would otherwise stall every socket in the process.
  * startUtt and partial stay synchronous: they only reset or walk the current search state.
  *
@@ -39,7 +45,15 @@
 
 #include <node_api.h>
 #include <pocketsphinx.h>
+#include <sphinxbase/cmd_ln.h>
 #include <sphinxbase/err.h>
+
+#ifdef PARLEY_PS_INTERNAL
+/* The library's own source headers (internal-headers.mjs): rescore() reads the search state. */
+#include "ngram_search.h"
+#include "pocketsphinx_internal.h"
+#include "ps_lattice_internal.h"
+#endif
 
 #define ERROR_TEXT_MAX 512
 
@@ -51,6 +65,7 @@ typedef struct {
   ps_decoder_t *ps;
   const char *busy;  /* name of the call in flight, NULL when idle */
   int in_utterance;
+  int can_rescore;   /* built with the internal headers, and their layout matches the library */
   int freed;         /* free() called or finalised; no further calls accepted */
   int free_pending;  /* release ps once the in-flight call completes */
   int finalized;     /* JS object collected while busy; struct released by the completion */
@@ -63,7 +78,14 @@ typedef struct {
   Decoder *pending;
 } AddonState;
 
-typedef enum { OP_LOAD, OP_PROCESS, OP_END } OpKind;
+typedef enum { OP_LOAD, OP_PROCESS, OP_END, OP_RESCORE } OpKind;
+
+/* One word (or filler) of a rescored hypothesis, in 10 ms frames. */
+typedef struct {
+  char *word;
+  int start_frame;
+  int end_frame;
+} Segment;
 
 /* Only search-tuning flags may be set from JS: paths and log options stay under this file's control. */
 static const char *const SEARCH_FLAGS[] = {"-beam", "-wbeam", "-pbeam", "-lpbeam", "-lponlybeam", "-maxhmmpf",
@@ -92,6 +114,8 @@ typedef struct {
   int frames;
 
   char *hyp;
+  Segment *segments; /* OP_RESCORE */
+  size_t n_segments;
 
   int failed;
   char error[ERROR_TEXT_MAX + 256];
@@ -342,6 +366,8 @@ static void op_free(napi_env env, Op *op) {
   for (int i = 0; i < op->n_search_args; i++) free(op->search_args[i]);
   free(op->samples);
   free(op->hyp);
+  for (size_t i = 0; i < op->n_segments; i++) free(op->segments[i].word);
+  free(op->segments);
   free(op);
 }
 
@@ -422,6 +448,73 @@ static void execute_load(Op *op) {
   if (op->loaded == NULL) set_op_error(op, "could not load the pocketsphinx model");
 }
 
+#ifdef PARLEY_PS_INTERNAL
+/* Whether the headers this file was built with describe the library it runs with: the n-gram
+ * search's language model, found through them, must be the one the public API gives. */
+static int layout_matches(ps_decoder_t *ps) {
+  ps_search_t *search = ps->search;
+  if (search == NULL || strcmp(ps_search_type(search), PS_SEARCH_TYPE_NGRAM) != 0) return 0;
+  ngram_model_t *lm = ps_get_lm(ps, ps_get_search(ps));
+  return lm != NULL && ((ngram_search_t *)search)->lmset == lm && ((ngram_search_t *)search)->n_frame == 0;
+}
+
+static int copy_segments(Op *op, ps_seg_t *seg) {
+  size_t capacity = 0;
+  for (; seg != NULL; seg = ps_seg_next(seg)) {
+    if (op->n_segments == capacity) {
+      size_t grown = capacity ? 2 * capacity : 32;
+      Segment *more = realloc(op->segments, grown * sizeof *more);
+      if (more == NULL) {
+        ps_seg_free(seg);
+        return -1;
+      }
+      op->segments = more;
+      capacity = grown;
+    }
+    Segment *out = &op->segments[op->n_segments];
+    const char *word = ps_seg_word(seg);
+    ps_seg_frames(seg, &out->start_frame, &out->end_frame);
+    out->word = strdup(word != NULL ? word : "");
+    if (out->word == NULL) {
+      ps_seg_free(seg);
+      return -1;
+    }
+    op->n_segments++;
+  }
+  return 0;
+}
+
+/* The best path through the lattice so far, scored as ps_end_utt's best-path search scores it,
+ * without ending the utterance. The lattice is built from the backpointer table, whose index
+ * for the frame after the last one searched is only written when the search steps into that
+ * frame (or at the end of the utterance); until then it holds a stale value that the lattice's
+ * end-node search would read past the table's end with. It is written here as the next step
+ * will write it. Before any word has ended there is no lattice and the text is empty. */
+static void execute_rescore(Op *op) {
+  ps_decoder_t *ps = op->dec->ps;
+  ngram_search_t *ngs = (ngram_search_t *)ps->search;
+  const char *text = "";
+  ngram_search_mark_bptable(ngs, ngs->n_frame);
+  ps_lattice_t *dag = ps_get_lattice(ps);
+  if (dag != NULL) {
+    ps_latlink_t *link = ps_lattice_bestpath(dag, ngs->lmset, ngs->bestpath_fwdtree_lw_ratio, ngs->ascale);
+    if (link != NULL) {
+      const char *hyp = ps_lattice_hyp(dag, link);
+      if (hyp != NULL) text = hyp;
+      if (copy_segments(op, ps_lattice_seg_iter(dag, link, ngs->bestpath_fwdtree_lw_ratio)) < 0) {
+        set_op_error(op, "out of memory");
+        return;
+      }
+    }
+  }
+  op->hyp = strdup(text);
+  if (op->hyp == NULL) set_op_error(op, "out of memory");
+}
+#else
+static int layout_matches(ps_decoder_t *ps) { return 0; }
+static void execute_rescore(Op *op) { set_op_error(op, "rescore() is unavailable in this build"); }
+#endif
+
 static void execute_op(napi_env env, void *data) {
   Op *op = data;
   reset_captured_error();
@@ -445,7 +538,44 @@ static void execute_op(napi_env env, void *data) {
       if (op->hyp == NULL) set_op_error(op, "out of memory");
       break;
     }
+    case OP_RESCORE:
+      execute_rescore(op);
+      break;
   }
+}
+
+/* { word, startFrame, endFrame } objects, as segments() gives them. */
+static napi_status segment_object(napi_env env, const char *word, int start, int end, napi_value *item) {
+  napi_value word_value, start_value, end_value;
+  napi_status status;
+  if ((status = napi_create_object(env, item)) != napi_ok ||
+      (status = napi_create_string_utf8(env, word, NAPI_AUTO_LENGTH, &word_value)) != napi_ok ||
+      (status = napi_create_int32(env, start, &start_value)) != napi_ok ||
+      (status = napi_create_int32(env, end, &end_value)) != napi_ok ||
+      (status = napi_set_named_property(env, *item, "word", word_value)) != napi_ok ||
+      (status = napi_set_named_property(env, *item, "startFrame", start_value)) != napi_ok) {
+    return status;
+  }
+  return napi_set_named_property(env, *item, "endFrame", end_value);
+}
+
+static napi_status rescore_result(napi_env env, const Op *op, napi_value *result) {
+  napi_value text, segments, item;
+  napi_status status;
+  if ((status = napi_create_object(env, result)) != napi_ok ||
+      (status = napi_create_string_utf8(env, op->hyp, NAPI_AUTO_LENGTH, &text)) != napi_ok ||
+      (status = napi_create_array_with_length(env, op->n_segments, &segments)) != napi_ok) {
+    return status;
+  }
+  for (size_t i = 0; i < op->n_segments; i++) {
+    const Segment *seg = &op->segments[i];
+    if ((status = segment_object(env, seg->word, seg->start_frame, seg->end_frame, &item)) != napi_ok ||
+        (status = napi_set_element(env, segments, (uint32_t)i, item)) != napi_ok) {
+      return status;
+    }
+  }
+  if ((status = napi_set_named_property(env, *result, "text", text)) != napi_ok) return status;
+  return napi_set_named_property(env, *result, "segments", segments);
 }
 
 static void settle_load(napi_env env, Op *op, napi_status status) {
@@ -466,6 +596,7 @@ static void settle_load(napi_env env, Op *op, napi_status status) {
     return;
   }
   dec->ps = op->loaded;
+  dec->can_rescore = layout_matches(dec->ps);
   op->loaded = NULL;
   state->pending = dec;
   napi_status made = napi_new_instance(env, constructor, 0, NULL, &instance);
@@ -510,6 +641,13 @@ static void complete_op(napi_env env, napi_status status, void *data) {
     napi_value frames;
     napi_create_int32(env, op->frames, &frames);
     napi_resolve_deferred(env, op->deferred, frames);
+  } else if (op->kind == OP_RESCORE) {
+    napi_value result;
+    if (rescore_result(env, op, &result) == napi_ok) {
+      napi_resolve_deferred(env, op->deferred, result);
+    } else {
+      napi_reject_deferred(env, op->deferred, make_error(env, "ERR_POCKETSPHINX_NAPI", "could not build the rescored result"));
+    }
   } else {
     napi_value hyp;
     napi_create_string_utf8(env, op->hyp, NAPI_AUTO_LENGTH, &hyp);
@@ -724,14 +862,8 @@ static napi_value decoder_segments(napi_env env, napi_callback_info info) {
     int start = 0, end = 0;
     ps_seg_frames(seg, &start, &end);
     const char *word = ps_seg_word(seg);
-    napi_value item, word_value, start_value, end_value;
-    if (napi_create_object(env, &item) != napi_ok ||
-        napi_create_string_utf8(env, word != NULL ? word : "", NAPI_AUTO_LENGTH, &word_value) != napi_ok ||
-        napi_create_int32(env, start, &start_value) != napi_ok ||
-        napi_create_int32(env, end, &end_value) != napi_ok ||
-        napi_set_named_property(env, item, "word", word_value) != napi_ok ||
-        napi_set_named_property(env, item, "startFrame", start_value) != napi_ok ||
-        napi_set_named_property(env, item, "endFrame", end_value) != napi_ok ||
+    napi_value item;
+    if (segment_object(env, word != NULL ? word : "", start, end, &item) != napi_ok ||
         napi_set_element(env, result, index++, item) != napi_ok) {
       ps_seg_free(seg);
       throw_last_napi_error(env);
@@ -761,6 +893,26 @@ static napi_value decoder_end_utt(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+static napi_value decoder_rescore(napi_env env, napi_callback_info info) {
+  char message[256];
+  napi_value self;
+  Decoder *dec = unwrap_this(env, info, NULL, NULL, "rescore");
+  if (dec == NULL) return NULL;
+  const char *code = check_usable(dec, "rescore", 1, message, sizeof message);
+  if (code != NULL) return rejected_promise(env, code, message);
+  if (!dec->can_rescore) {
+    return rejected_promise(env, "ERR_RESCORE_UNAVAILABLE",
+                            "rescore() needs the addon built with pocketsphinx's own headers for the installed version");
+  }
+
+  NAPI_CALL(env, napi_get_cb_info(env, info, NULL, NULL, &self, NULL));
+  Op *op = new_decoder_op(env, self, dec, OP_RESCORE);
+  if (op == NULL) return NULL;
+  napi_value promise = queue_op(env, op, "pocketsphinx.rescore");
+  if (promise != NULL) dec->busy = "rescore";
+  return promise;
+}
+
 static napi_value decoder_free(napi_env env, napi_callback_info info) {
   Decoder *dec = unwrap_this(env, info, NULL, NULL, "free");
   if (dec == NULL) return NULL;
@@ -781,6 +933,14 @@ static napi_value decoder_get_busy(napi_env env, napi_callback_info info) {
   if (dec == NULL) return NULL;
   napi_value result;
   NAPI_CALL(env, napi_get_boolean(env, dec->busy != NULL, &result));
+  return result;
+}
+
+static napi_value decoder_get_can_rescore(napi_env env, napi_callback_info info) {
+  Decoder *dec = unwrap_this(env, info, NULL, NULL, "canRescore");
+  if (dec == NULL) return NULL;
+  napi_value result;
+  NAPI_CALL(env, napi_get_boolean(env, dec->can_rescore != 0, &result));
   return result;
 }
 
@@ -814,10 +974,12 @@ NAPI_MODULE_INIT() {
       {"processRaw", NULL, decoder_process_raw, NULL, NULL, NULL, napi_default_method, NULL},
       {"partial", NULL, decoder_partial, NULL, NULL, NULL, napi_default_method, NULL},
       {"endUtt", NULL, decoder_end_utt, NULL, NULL, NULL, napi_default_method, NULL},
+      {"rescore", NULL, decoder_rescore, NULL, NULL, NULL, napi_default_method, NULL},
       {"segments", NULL, decoder_segments, NULL, NULL, NULL, napi_default_method, NULL},
       {"free", NULL, decoder_free, NULL, NULL, NULL, napi_default_method, NULL},
       {"busy", NULL, NULL, decoder_get_busy, NULL, NULL, napi_default, NULL},
       {"freed", NULL, NULL, decoder_get_freed, NULL, NULL, napi_default, NULL},
+      {"canRescore", NULL, NULL, decoder_get_can_rescore, NULL, NULL, napi_default, NULL},
   };
   napi_value constructor;
   NAPI_CALL(env, napi_define_class(env, "Decoder", NAPI_AUTO_LENGTH, decoder_constructor, NULL,
