@@ -37,6 +37,10 @@ describe('caption benches (smoke runs)', () => {
     for (const value of [summary.p50_ms, summary.complete_p50_ms, summary.first_interim_p50_ms]) expect(Number.isFinite(value)).toBe(true);
     // The complete caption is the final at the latest.
     expect(summary.complete_p50_ms).toBeLessThanOrEqual(summary.p50_ms);
+    // Its time splits into the sfu's cut, the workers' decode and translation (timed by the worker that published it), and delivery.
+    const m = measurements[0]!;
+    expect(m.completeWorkMs).toBeGreaterThanOrEqual(0);
+    expect(m.completeCutMs + m.completeWorkMs!).toBeLessThanOrEqual(m.completeMs);
   }, 90_000);
 
   it('eval:stt scores the tuning and the untuned recordings, from the file and through WebRTC', async () => {

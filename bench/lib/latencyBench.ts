@@ -21,6 +21,10 @@ export interface LatencyMeasurement {
   firstInterimMs: number | undefined;
   /** Of finalMs, the time until the sfu cut the final's audio (VAD, endpointing, transport); the rest is decoding, translation and delivery. */
   endpointMs: number;
+  /** Of completeMs: speech end → the sfu cut that caption's audio (the pause chunk, or the final's). */
+  completeCutMs: number;
+  /** Of completeMs: the cut → a worker published the caption (decoding, translation, Redis). */
+  completeWorkMs: number | undefined;
   sourceText: string;
   text: string;
 }
@@ -34,6 +38,10 @@ export interface LatencySummary {
   /** speech end → the sfu cuts the final's audio; then → caption arrives. */
   endpoint_p50_ms: number;
   after_endpoint_p50_ms: number;
+  /** speech end → the sfu cuts the complete caption's audio; the cut → a worker publishes it; → it arrives. */
+  complete_cut_p50_ms: number;
+  complete_work_p50_ms: number;
+  complete_delivery_p50_ms: number;
   n: number;
 }
 
@@ -89,6 +97,8 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<{ m
             firstInterimMs: first ? arrived(first) - speechStartMs : undefined,
             // audioEndAtMs is the sfu's clock, this process's too: one machine.
             endpointMs: last.audioEndAtMs - speechEndMs,
+            completeCutMs: complete.audioEndAtMs - speechEndMs,
+            completeWorkMs: complete.publishedAtMs === undefined ? undefined : complete.publishedAtMs - complete.audioEndAtMs,
             sourceText: finals.map((c) => c.sourceText).join(' | '),
             text: finals.map((c) => c.text).join(' | '),
           };
@@ -115,6 +125,12 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<{ m
       first_interim_p50_ms: percentile(firsts, 50),
       endpoint_p50_ms: percentile(sortedCopy(measurements.map((m) => m.endpointMs)), 50),
       after_endpoint_p50_ms: percentile(sortedCopy(measurements.map((m) => m.finalMs - m.endpointMs)), 50),
+      complete_cut_p50_ms: percentile(sortedCopy(measurements.map((m) => m.completeCutMs)), 50),
+      complete_work_p50_ms: percentile(sortedCopy(measurements.flatMap((m) => (m.completeWorkMs === undefined ? [] : [m.completeWorkMs]))), 50),
+      complete_delivery_p50_ms: percentile(
+        sortedCopy(measurements.flatMap((m) => (m.completeWorkMs === undefined ? [] : [m.completeMs - m.completeCutMs - m.completeWorkMs]))),
+        50,
+      ),
       n: measurements.length,
     },
   };

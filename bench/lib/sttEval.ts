@@ -8,6 +8,7 @@ import { ParleyStack } from '../../scripts/lib/ParleyStack.js';
 import type { EndpointingOptions } from '../../sfu/src/audio/EndpointPolicy.js';
 import { SileroVad } from '../../sfu/src/audio/SileroVad.js';
 import { SpeakerAudioPipeline } from '../../sfu/src/audio/SpeakerAudioPipeline.js';
+import { sfuConfigSchema } from '../../sfu/src/config.js';
 import { WrtcParticipant } from '../../scripts/lib/WrtcParticipant.js';
 import { PocketsphinxEngine } from '../../workers/src/stt/PocketsphinxEngine.js';
 import { captionWordErrors, comparableWordCount } from '../../workers/src/stt/wer.js';
@@ -54,11 +55,19 @@ export async function fileWer(clips: SpeechClip[]): Promise<WerResult> {
 export async function segmentedWer(clips: SpeechClip[], endpointing: EndpointingOptions): Promise<WerResult & { utterances: number }> {
   const vad = await SileroVad.load();
   const engine = await PocketsphinxEngine.create({ poolSize: 1 });
+  // The sfu's pause hint and chunk size, from the environment as the sfu reads them.
+  const defaults = sfuConfigSchema.parse({ PAUSE_HINT_SECONDS: process.env.PAUSE_HINT_SECONDS, AUDIO_CHUNK_SECONDS: process.env.AUDIO_CHUNK_SECONDS });
   let utterances = 0;
   try {
     const texts: string[] = [];
     for (const clip of clips) {
-      const pipeline = new SpeakerAudioPipeline({ vad, endpointing, pauseHintSeconds: 0.2, stallTimeoutSeconds: 0 });
+      const pipeline = new SpeakerAudioPipeline({
+        vad,
+        endpointing,
+        pauseHintSeconds: defaults.PAUSE_HINT_SECONDS,
+        chunkSeconds: defaults.AUDIO_CHUNK_SECONDS,
+        stallTimeoutSeconds: 0,
+      });
       const cut: { pcm: Int16Array; pause: boolean }[][] = [];
       pipeline.on('utteranceStart', () => cut.push([]));
       pipeline.on('chunk', (chunk) => cut.at(-1)!.push({ pcm: new Int16Array(chunk.pcm.buffer.slice(chunk.pcm.byteOffset, chunk.pcm.byteOffset + chunk.pcm.length)), pause: chunk.pause }));

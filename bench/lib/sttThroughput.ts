@@ -13,10 +13,12 @@ import { CONSUMER_GROUPS, REDIS_KEYS, STREAMS, utteranceAudioStream } from '@par
 import { ChildProcess } from '../../scripts/lib/ChildProcess.js';
 import { freePort, httpOk, waitFor } from '../../scripts/lib/freePort.js';
 import { redisServerArgs } from '../../scripts/lib/services.js';
+import { sfuConfigSchema } from '../../sfu/src/config.js';
 import type { SpeechClip } from '../speechClips.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CHUNK_SAMPLES = 8_000;
+/** The sfu's chunk size (AUDIO_CHUNK_SECONDS, from the environment as the sfu reads it). */
+const CHUNK_SAMPLES = Math.round(sfuConfigSchema.parse({ AUDIO_CHUNK_SECONDS: process.env.AUDIO_CHUNK_SECONDS }).AUDIO_CHUNK_SECONDS * 16_000);
 const CLOCK_TICKS_PER_SECOND = 100;
 
 export interface WorkerThroughputOptions {
