@@ -1,12 +1,37 @@
 import { io } from 'socket.io-client';
 import { Encoder } from 'socket.io-parser';
 import { SignalingClient, type ParleySocket } from '@parley/client';
-import { newConsumerSchema, type TransportInfo } from '@parley/protocol';
+import { newConsumerSchema, type RtpCapabilitiesMessage, type TransportInfo } from '@parley/protocol';
 import { RosterSkippingDecoder } from '../forwarding/RosterSkippingDecoder.js';
 import type { ListenerProgram } from './ListenerProgram.js';
 
 /** RFC 6464: the sender's audio level in every packet's header, which finds timing markers without decoding. */
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+type RtpCapabilities = RtpCapabilitiesMessage;
+
+/**
+ * What Chromium receives audio with: its recvonly audio offer (Chromium 156, read from
+ * createOffer()) has Opus with transport-cc feedback and no NACK (browsers do not retransmit
+ * audio), and these header extensions. The listeners ask for the same, so that the sfu does for
+ * them what it does for a browser (no retransmission buffer, for one).
+ */
+const CHROMIUM_AUDIO_FEEDBACK = ['transport-cc'];
+const CHROMIUM_AUDIO_EXTENSIONS = [
+  AUDIO_LEVEL_URI,
+  'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
+  'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
+  'urn:ietf:params:rtp-hdrext:sdes:mid',
+];
+
+/** The router's RTP capabilities, narrowed to what a Chromium receiver offers for audio. */
+export function browserAudioCapabilities(router: RtpCapabilities): RtpCapabilities {
+  return {
+    codecs: (router.codecs ?? [])
+      .filter((c) => c.mimeType.toLowerCase() === 'audio/opus')
+      .map((c) => ({ ...c, rtcpFeedback: (c.rtcpFeedback ?? []).filter((f) => CHROMIUM_AUDIO_FEEDBACK.includes(f.type)) })),
+    headerExtensions: (router.headerExtensions ?? []).filter((e) => e.kind === 'audio' && CHROMIUM_AUDIO_EXTENSIONS.includes(e.uri)),
+  };
+}
 
 export interface CrowdListenerOptions {
   url: string;
@@ -20,8 +45,8 @@ export interface CrowdListenerOptions {
 
 /**
  * The signaling half of one lightweight listener, in Parley's protocol like any client: join,
- * a receive transport with real RTP capabilities (the router's own, which the room's audio always
- * fits), DTLS as the client with the listener program's certificate, and every consumer taken.
+ * a receive transport with a browser's RTP capabilities for audio (browserAudioCapabilities),
+ * DTLS as the client with the listener program's certificate, and every consumer taken.
  * The media half (ICE, DTLS, SRTP) runs in the listener program.
  */
 export class CrowdListener {
@@ -83,7 +108,7 @@ export class CrowdListener {
     const joined = await signaling.request('join', { room, name, speaks: 'en', reads: 'en' }, timeoutMs);
     // The bench runs one sfu node: a room placed elsewhere means a stale placement in Redis.
     if ('moveTo' in joined) throw new Error(`the room lives on another sfu node (${joined.moveTo}); flush the bench's Redis database and run again`);
-    const { recv } = await signaling.request('createTransports', { rtpCapabilities: joined.routerRtpCapabilities, send: false }, timeoutMs);
+    const { recv } = await signaling.request('createTransports', { rtpCapabilities: browserAudioCapabilities(joined.routerRtpCapabilities), send: false }, timeoutMs);
     const target = udpTarget(name, recv);
     // Before the first ICE check: the sfu runs DTLS only once it knows the client's role and certificate.
     await signaling.request(

@@ -14,8 +14,9 @@
 
 /* Loopback would take more, but this is what a WebRTC stack keeps a flight under. */
 #define DTLS_MTU 1200
-#define SRTP_KEY_LEN 16
-#define SRTP_SALT_LEN 14
+/* The longest key and salt of the profiles offered (AES-256: 32-byte key; AES-CM: 14-byte salt). */
+#define DTLS_SRTP_MAX_KEY_LEN 32
+#define DTLS_SRTP_MAX_SALT_LEN 14
 
 static SSL_CTX *context;
 
@@ -60,8 +61,9 @@ int dtls_init(char *fingerprint, size_t cap) {
   SSL_CTX_set_min_proto_version(context, DTLS1_2_VERSION);
   if (SSL_CTX_use_certificate(context, cert) != 1 || SSL_CTX_use_PrivateKey(context, key) != 1) return -1;
   SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any_certificate);
-  /* Returns 0 on success. The profile libwebrtc offers first, and the one every sfu accepts. */
-  if (SSL_CTX_set_tlsext_use_srtp(context, "SRTP_AES128_CM_SHA1_80") != 0) return -1;
+  /* Returns 0 on success. Chromium's offer, in its order: the AES-GCM profiles first (the sfu
+   * picks AEAD_AES_256_GCM with a browser), then the AES-CM one every sfu accepts. */
+  if (SSL_CTX_set_tlsext_use_srtp(context, "SRTP_AEAD_AES_256_GCM:SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80") != 0) return -1;
   SSL_CTX_set_read_ahead(context, 1);
 
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -124,31 +126,48 @@ static int check_peer(struct listener *l, char *error, size_t cap) {
   return 0;
 }
 
-/* Keys for what the server sends: its write key and salt (RFC 5764 §4.2). */
+/* Keys for what the server sends: its write key and salt (RFC 5764 §4.2), for the profile it chose. */
 static int key_srtp(struct listener *l, char *error, size_t cap) {
   SRTP_PROTECTION_PROFILE *profile = SSL_get_selected_srtp_profile(l->ssl);
-  if (!profile || profile->id != SRTP_AES128_CM_SHA1_80) {
-    snprintf(error, cap, "the sfu chose no SRTP profile this listener offered");
-    return -1;
+  srtp_policy_t policy;
+  memset(&policy, 0, sizeof policy);
+  size_t key_len, salt_len;
+  switch (profile ? profile->id : 0) {
+    case SRTP_AEAD_AES_256_GCM:
+      key_len = 32, salt_len = 12;
+      srtp_crypto_policy_set_aes_gcm_256_16_auth(&policy.rtp);
+      srtp_crypto_policy_set_aes_gcm_256_16_auth(&policy.rtcp);
+      break;
+    case SRTP_AEAD_AES_128_GCM:
+      key_len = 16, salt_len = 12;
+      srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
+      srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
+      break;
+    case SRTP_AES128_CM_SHA1_80:
+      key_len = 16, salt_len = 14;
+      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
+      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+      break;
+    default:
+      snprintf(error, cap, "the sfu chose no SRTP profile this listener offered");
+      return -1;
   }
-  unsigned char material[2 * (SRTP_KEY_LEN + SRTP_SALT_LEN)];
+  unsigned char material[2 * (DTLS_SRTP_MAX_KEY_LEN + DTLS_SRTP_MAX_SALT_LEN)];
   static const char label[] = "EXTRACTOR-dtls_srtp";
-  if (SSL_export_keying_material(l->ssl, material, sizeof material, label, sizeof label - 1, NULL, 0, 0) != 1) {
+  size_t material_len = 2 * (key_len + salt_len);
+  if (SSL_export_keying_material(l->ssl, material, material_len, label, sizeof label - 1, NULL, 0, 0) != 1) {
     last_error("could not export the SRTP keys", error, cap);
     return -1;
   }
-  unsigned char key[SRTP_KEY_LEN + SRTP_SALT_LEN];
-  memcpy(key, material + SRTP_KEY_LEN, SRTP_KEY_LEN);
-  memcpy(key + SRTP_KEY_LEN, material + 2 * SRTP_KEY_LEN + SRTP_SALT_LEN, SRTP_SALT_LEN);
-  srtp_policy_t policy;
-  memset(&policy, 0, sizeof policy);
-  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
-  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+  /* client key | server key | client salt | server salt */
+  unsigned char key[DTLS_SRTP_MAX_KEY_LEN + DTLS_SRTP_MAX_SALT_LEN];
+  memcpy(key, material + key_len, key_len);
+  memcpy(key + key_len, material + 2 * key_len + salt_len, salt_len);
   policy.ssrc.type = ssrc_any_inbound;
   policy.key = key;
   policy.window_size = 1024;
   if (srtp_create(&l->srtp, &policy) != srtp_err_status_ok) {
-    snprintf(error, cap, "libsrtp could not create the session");
+    snprintf(error, cap, "libsrtp could not create the session for %s", profile->name);
     return -1;
   }
   l->srtp_ready = 1;

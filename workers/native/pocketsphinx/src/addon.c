@@ -873,44 +873,46 @@ static napi_value decoder_segments(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value decoder_end_utt(napi_env env, napi_callback_info info) {
+/* Queues `method` (an OP_END or OP_RESCORE) on the decoder behind `this` once it may run now;
+ * *queued is the decoder when the call was queued, NULL otherwise. */
+static napi_value queue_utterance_call(napi_env env, napi_callback_info info, const char *method, OpKind kind,
+                                       Decoder **queued) {
   char message[256];
   napi_value self;
-  Decoder *dec = unwrap_this(env, info, NULL, NULL, "endUtt");
+  *queued = NULL;
+  Decoder *dec = unwrap_this(env, info, NULL, NULL, method);
   if (dec == NULL) return NULL;
-  const char *code = check_usable(dec, "endUtt", 1, message, sizeof message);
+  const char *code = check_usable(dec, method, 1, message, sizeof message);
   if (code != NULL) return rejected_promise(env, code, message);
-
-  NAPI_CALL(env, napi_get_cb_info(env, info, NULL, NULL, &self, NULL));
-  Op *op = new_decoder_op(env, self, dec, OP_END);
-  if (op == NULL) return NULL;
-  napi_value promise = queue_op(env, op, "pocketsphinx.endUtt");
-  if (promise != NULL) {
-    dec->busy = "endUtt";
-    /* The utterance is over whether or not ps_end_utt succeeds; startUtt must be allowed. */
-    dec->in_utterance = 0;
-  }
-  return promise;
-}
-
-static napi_value decoder_rescore(napi_env env, napi_callback_info info) {
-  char message[256];
-  napi_value self;
-  Decoder *dec = unwrap_this(env, info, NULL, NULL, "rescore");
-  if (dec == NULL) return NULL;
-  const char *code = check_usable(dec, "rescore", 1, message, sizeof message);
-  if (code != NULL) return rejected_promise(env, code, message);
-  if (!dec->can_rescore) {
+  if (kind == OP_RESCORE && !dec->can_rescore) {
     return rejected_promise(env, "ERR_RESCORE_UNAVAILABLE",
                             "rescore() needs the addon built with pocketsphinx's own headers for the installed version");
   }
 
   NAPI_CALL(env, napi_get_cb_info(env, info, NULL, NULL, &self, NULL));
-  Op *op = new_decoder_op(env, self, dec, OP_RESCORE);
+  Op *op = new_decoder_op(env, self, dec, kind);
   if (op == NULL) return NULL;
-  napi_value promise = queue_op(env, op, "pocketsphinx.rescore");
-  if (promise != NULL) dec->busy = "rescore";
+  char resource[64];
+  snprintf(resource, sizeof resource, "pocketsphinx.%s", method);
+  napi_value promise = queue_op(env, op, resource);
+  if (promise != NULL) {
+    dec->busy = method;
+    *queued = dec;
+  }
   return promise;
+}
+
+static napi_value decoder_end_utt(napi_env env, napi_callback_info info) {
+  Decoder *dec;
+  napi_value promise = queue_utterance_call(env, info, "endUtt", OP_END, &dec);
+  /* The utterance is over whether or not ps_end_utt succeeds; startUtt must be allowed. */
+  if (dec != NULL) dec->in_utterance = 0;
+  return promise;
+}
+
+static napi_value decoder_rescore(napi_env env, napi_callback_info info) {
+  Decoder *dec;
+  return queue_utterance_call(env, info, "rescore", OP_RESCORE, &dec);
 }
 
 static napi_value decoder_free(napi_env env, napi_callback_info info) {
