@@ -69,9 +69,11 @@ describe('PocketsphinxEngine', () => {
     await engine?.close();
   });
 
-  it('is an English engine', () => {
+  it('is an English engine, built to give the text of the final at a pause', () => {
     expect(engine.name).toBe('pocketsphinx');
     expect(engine.languages).toEqual(['en']);
+    // setup builds the addon with pocketsphinx's source headers (internal-headers.mjs); without them rescore() is missing.
+    expect(engine.canRescore).toBe(true);
   });
 
   it('recognises a clip streamed in 0.5 s chunks, with partial results before finish', async () => {

@@ -115,6 +115,11 @@ export class PocketsphinxEngine implements SttEngine {
     };
   }
 
+  /** Whether the decoders can give the final's text at a pause without ending the utterance (rescore()). */
+  get canRescore(): boolean {
+    return [...this.idle, ...this.lent].every((d) => d.canRescore);
+  }
+
   /** Loads every decoder of the pool before resolving, so a bad model path fails at startup. */
   static async create(options: PocketsphinxEngineOptions = {}): Promise<PocketsphinxEngine> {
     const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;

@@ -11,8 +11,15 @@ export const pocketsphinxDefinition: SttEngineDefinition = {
   punctuates: false,
   autoRank: 1,
   missing: () => undefined,
-  async create({ config }) {
+  async create({ config, log }) {
     const { PocketsphinxEngine } = await import('../PocketsphinxEngine.js');
-    return PocketsphinxEngine.create({ poolSize: config.STT_CONCURRENCY });
+    const engine = await PocketsphinxEngine.create({ poolSize: config.STT_CONCURRENCY });
+    if (!engine.canRescore) {
+      log.warn(
+        { engine: 'pocketsphinx' },
+        'the pocketsphinx addon was built without pocketsphinx\'s source headers (see workers/native/pocketsphinx/internal-headers.mjs): captions sent at a pause show the running hypothesis, which the final may still change',
+      );
+    }
+    return engine;
   },
 };
