@@ -930,28 +930,25 @@ static napi_value decoder_free(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+static napi_value boolean_value(napi_env env, bool value) {
+  napi_value result;
+  NAPI_CALL(env, napi_get_boolean(env, value, &result));
+  return result;
+}
+
 static napi_value decoder_get_busy(napi_env env, napi_callback_info info) {
   Decoder *dec = unwrap_this(env, info, NULL, NULL, "busy");
-  if (dec == NULL) return NULL;
-  napi_value result;
-  NAPI_CALL(env, napi_get_boolean(env, dec->busy != NULL, &result));
-  return result;
+  return dec == NULL ? NULL : boolean_value(env, dec->busy != NULL);
 }
 
 static napi_value decoder_get_can_rescore(napi_env env, napi_callback_info info) {
   Decoder *dec = unwrap_this(env, info, NULL, NULL, "canRescore");
-  if (dec == NULL) return NULL;
-  napi_value result;
-  NAPI_CALL(env, napi_get_boolean(env, dec->can_rescore != 0, &result));
-  return result;
+  return dec == NULL ? NULL : boolean_value(env, dec->can_rescore != 0);
 }
 
 static napi_value decoder_get_freed(napi_env env, napi_callback_info info) {
   Decoder *dec = unwrap_this(env, info, NULL, NULL, "freed");
-  if (dec == NULL) return NULL;
-  napi_value result;
-  NAPI_CALL(env, napi_get_boolean(env, dec->freed != 0, &result));
-  return result;
+  return dec == NULL ? NULL : boolean_value(env, dec->freed != 0);
 }
 
 /* ---------- module ---------- */
