@@ -14,7 +14,6 @@ import { POCKETSPHINX_LANGUAGES } from './engines/pocketsphinx.js';
 import { PocketsphinxEngineStream, type DecoderLender } from './PocketsphinxEngineStream.js';
 import type { SttEngine, SttStream } from './SttEngine.js';
 
-/** The native decoder from workers/native/pocketsphinx; see src/addon.c for its error contract. */
 /** A word or filler (<s>, <sil>, [NOISE]) of a hypothesis, in 10 ms frames. */
 export interface PocketsphinxSegment {
   word: string;
@@ -22,6 +21,7 @@ export interface PocketsphinxSegment {
   endFrame: number;
 }
 
+/** The native decoder from workers/native/pocketsphinx; see src/addon.c for its error contract. */
 export interface PocketsphinxDecoder {
   startUtt(): void;
   /** Resolves with the number of frames searched. */
