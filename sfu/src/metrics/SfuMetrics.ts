@@ -77,6 +77,12 @@ export class SfuMetrics {
 
   private registerMediaGauges(registers: Registry[]): void {
     const live = () => this.pool?.workers ?? [];
+    /** /proc's figures of each live media process, with its labels. */
+    const perProcess = () =>
+      live().flatMap((w) => {
+        const stats = procStats(w.worker.pid);
+        return stats ? [{ labels: { process: String(w.index) }, stats }] : [];
+      });
     new Gauge({
       name: 'parley_media_processes',
       help: 'Media processes (mediasoup workers) running.',
@@ -93,10 +99,7 @@ export class SfuMetrics {
       registers,
       collect() {
         this.reset();
-        for (const w of live()) {
-          const stats = procStats(w.worker.pid);
-          if (stats) this.inc({ process: String(w.index) }, stats.cpuSeconds);
-        }
+        for (const { labels, stats } of perProcess()) this.inc(labels, stats.cpuSeconds);
       },
     });
     new Gauge({
@@ -106,10 +109,7 @@ export class SfuMetrics {
       registers,
       collect() {
         this.reset();
-        for (const w of live()) {
-          const stats = procStats(w.worker.pid);
-          if (stats) this.set({ process: String(w.index) }, stats.residentBytes);
-        }
+        for (const { labels, stats } of perProcess()) this.set(labels, stats.residentBytes);
       },
     });
   }
