@@ -58,11 +58,17 @@ try {
   if (added.failed) console.log(`${added.failed} listeners could not join: ${added.errors.join('; ')}`);
   await sleep(5_000);
   const loaded = await measurement.measure(seconds * 1000);
-  report(alone, loaded, added.connected);
+  const workerUsPerPacket = report(alone, loaded, added.connected);
   const perfData = join(outDir, 'worker.perf.data');
   if (await profileWorker(workerPid, perfData)) {
     console.log(`\nthe worker, sampled for ${seconds} s with ${added.connected} listeners (perf; self time, share of its samples):`);
     for (const line of await topSymbols(perfData)) console.log(line);
+    const delivery = await inclusiveShare(perfData, 'net_rx_action');
+    console.log(
+      `\nloopback delivery into the listeners' sockets (the kernel's receive path, net_rx_action and below, run inside the worker's sendmsg): ` +
+        `${delivery.toFixed(1)}% of the worker's samples, about ${((delivery / 100) * workerUsPerPacket).toFixed(2)} µs per packet; ` +
+        `over a network this is the listener machine's work`,
+    );
   }
 } finally {
   await stopAll();
@@ -73,7 +79,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function report(alone: Window, loaded: Window, listeners: number): void {
+/** Prints the CPU per forwarded packet and returns the worker's total, µs per packet. */
+function report(alone: Window, loaded: Window, listeners: number): number {
   const us = (coresLoaded: number, coresAlone: number) => (((coresLoaded - coresAlone) * 1e6) / loaded.forwardedPps).toFixed(2);
   console.log(`speaker alone: node ${alone.sfuNodeCores.toFixed(3)} cores, worker ${alone.workerCores.toFixed(3)} cores`);
   console.log(
@@ -88,6 +95,7 @@ function report(alone: Window, loaded: Window, listeners: number): void {
   // and the difference of two noisy readings may come out below zero.
   console.log(`  sfu Node process: ${us(loaded.sfuNodeCores, alone.sfuNodeCores)} (${alone.sfuNodeCores.toFixed(3)} cores alone, ${loaded.sfuNodeCores.toFixed(3)} with listeners)`);
   console.log(`  worker total: ${us(loaded.workerCores, alone.workerCores)}`);
+  return ((loaded.workerCores - alone.workerCores) * 1e6) / loaded.forwardedPps;
 }
 
 /** Samples the worker's stacks for `seconds`; false (saying why) where perf is missing or not allowed. */
@@ -101,6 +109,18 @@ async function profileWorker(pid: number, output: string): Promise<boolean> {
   });
   if (code !== 0) console.log(`\nno profile of the worker: perf ${code === -1 ? 'is not installed (Debian: linux-perf)' : `failed: ${stderr.trim().split('\n').pop()}`}`);
   return code === 0;
+}
+
+/** The share of samples with `symbol` anywhere in their stack (perf's "children" column), in %. */
+async function inclusiveShare(perfData: string, symbol: string): Promise<number> {
+  const { stdout } = await promisify(execFile)('perf', ['report', '-i', perfData, '--children', '--sort', 'sym', '--stdio', '-g', 'none'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  for (const line of stdout.split('\n')) {
+    const m = /^\s*([\d.]+)%\s+[\d.]+%\s+\[[.k]\]\s+(\S+)\s*$/.exec(line);
+    if (m && m[2] === symbol) return Number(m[1]);
+  }
+  return 0;
 }
 
 /** The 25 busiest functions by self time, then the share of each library. */
