@@ -64,3 +64,25 @@ describe('bench:sfu smoke run', () => {
     expect(lines.some((l) => /lightweight listeners in 1 parley-listener processes/.test(l))).toBe(true);
   }, 300_000);
 });
+
+/** The profile of the forwarding path (bench/forwardingProfile.ts), on a crowd of 10 for 3 s. */
+describe('forwardingProfile smoke run', () => {
+  it('prints the CPU per forwarded packet, and the worker profile where perf can sample it', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/forwardingProfile.ts', '10', '3'], {
+      cwd: ROOT,
+      timeout: 240_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const forwarded = /^10 listeners: (\d+) packets\/s forwarded/m.exec(stdout);
+    expect(forwarded, stdout).not.toBeNull();
+    // One speaker's 50 packets a second, to each of 10 listeners.
+    expect(Number(forwarded![1])).toBeGreaterThan(400);
+    expect(Number(forwarded![1])).toBeLessThan(600);
+    expect(stdout).toMatch(/^ {2}worker total: -?\d+\.\d\d$/m);
+    if (/no profile of the worker/.test(stdout)) return;
+    expect(stdout).toMatch(/^by library:$/m);
+    const delivery = /loopback delivery into the listeners' sockets .*: ([\d.]+)% of the worker's samples, about (-?[\d.]+) µs per packet/.exec(stdout);
+    expect(delivery, stdout).not.toBeNull();
+    expect(Number(delivery![1])).toBeLessThanOrEqual(100);
+  }, 300_000);
+});
