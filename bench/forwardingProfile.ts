@@ -81,7 +81,8 @@ function sleep(ms: number): Promise<void> {
 
 /** Prints the CPU per forwarded packet and returns the worker's total, µs per packet. */
 function report(alone: Window, loaded: Window, listeners: number): number {
-  const us = (coresLoaded: number, coresAlone: number) => (((coresLoaded - coresAlone) * 1e6) / loaded.forwardedPps).toFixed(2);
+  const perPacket = (coresLoaded: number, coresAlone: number) => ((coresLoaded - coresAlone) * 1e6) / loaded.forwardedPps;
+  const us = (coresLoaded: number, coresAlone: number) => perPacket(coresLoaded, coresAlone).toFixed(2);
   console.log(`speaker alone: node ${alone.sfuNodeCores.toFixed(3)} cores, worker ${alone.workerCores.toFixed(3)} cores`);
   console.log(
     `${listeners} listeners: ${Math.round(loaded.forwardedPps)} packets/s forwarded; node ${loaded.sfuNodeCores.toFixed(3)} cores, ` +
@@ -95,7 +96,7 @@ function report(alone: Window, loaded: Window, listeners: number): number {
   // and the difference of two noisy readings may come out below zero.
   console.log(`  sfu Node process: ${us(loaded.sfuNodeCores, alone.sfuNodeCores)} (${alone.sfuNodeCores.toFixed(3)} cores alone, ${loaded.sfuNodeCores.toFixed(3)} with listeners)`);
   console.log(`  worker total: ${us(loaded.workerCores, alone.workerCores)}`);
-  return ((loaded.workerCores - alone.workerCores) * 1e6) / loaded.forwardedPps;
+  return perPacket(loaded.workerCores, alone.workerCores);
 }
 
 /** Samples the worker's stacks for `seconds`; false (saying why) where perf is missing or not allowed. */
