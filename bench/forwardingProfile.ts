@@ -112,12 +112,15 @@ async function profileWorker(pid: number, output: string): Promise<boolean> {
   return code === 0;
 }
 
+/** `perf report` of the worker's samples as text, without call graphs. */
+async function perfReport(perfData: string, ...options: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)('perf', ['report', '-i', perfData, ...options, '--stdio', '-g', 'none'], { maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
 /** The share of samples with `symbol` anywhere in their stack (perf's "children" column), in %. */
 async function inclusiveShare(perfData: string, symbol: string): Promise<number> {
-  const { stdout } = await promisify(execFile)('perf', ['report', '-i', perfData, '--children', '--sort', 'sym', '--stdio', '-g', 'none'], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  for (const line of stdout.split('\n')) {
+  for (const line of (await perfReport(perfData, '--children', '--sort', 'sym')).split('\n')) {
     const m = /^\s*([\d.]+)%\s+[\d.]+%\s+\[[.k]\]\s+(\S+)\s*$/.exec(line);
     if (m && m[2] === symbol) return Number(m[1]);
   }
@@ -126,10 +129,7 @@ async function inclusiveShare(perfData: string, symbol: string): Promise<number>
 
 /** The 25 busiest functions by self time, then the share of each library. */
 async function topSymbols(perfData: string): Promise<string[]> {
-  const { stdout } = await promisify(execFile)('perf', ['report', '-i', perfData, '--no-children', '--sort', 'dso,sym', '--stdio', '-g', 'none'], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const rows = stdout
+  const rows = (await perfReport(perfData, '--no-children', '--sort', 'dso,sym'))
     .split('\n')
     .map((line) => /^\s*([\d.]+)%\s+(\S+)\s+\[[.k]\]\s+(.+)$/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null)

@@ -7,7 +7,6 @@ import type { ListenerProgram } from './ListenerProgram.js';
 
 /** RFC 6464: the sender's audio level in every packet's header, which finds timing markers without decoding. */
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
-type RtpCapabilities = RtpCapabilitiesMessage;
 
 /**
  * What Chromium receives audio with: its recvonly audio offer (Chromium 156, read from
@@ -24,7 +23,7 @@ const CHROMIUM_AUDIO_EXTENSIONS = [
 ];
 
 /** The router's RTP capabilities, narrowed to what a Chromium receiver offers for audio. */
-export function browserAudioCapabilities(router: RtpCapabilities): RtpCapabilities {
+export function browserAudioCapabilities(router: RtpCapabilitiesMessage): RtpCapabilitiesMessage {
   return {
     codecs: (router.codecs ?? [])
       .filter((c) => c.mimeType.toLowerCase() === 'audio/opus')
