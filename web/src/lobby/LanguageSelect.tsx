@@ -7,18 +7,21 @@ interface Props {
   value: LanguageCode;
   onChange: (code: LanguageCode) => void;
   disabled?: boolean;
-  /** Languages the server serves now; the others are listed after them, marked as without captions. */
+  /** Languages the server serves now; the others are listed after them, in a group of their own. */
   served?: readonly LanguageCode[];
-  /** What an unserved language lacks, e.g. "no speech recognition here". */
-  unservedNote?: string;
+  /**
+   * The heading of the unserved languages' group, e.g. "Speech not recognised here". The options
+   * themselves stay bare: a suffix would be cut off in the closed select, and the form says below
+   * it what the chosen language lacks.
+   */
+  unservedLabel?: string;
   describedBy?: string;
 }
 
-export function LanguageSelect({ id, testId, value, onChange, disabled, served, unservedNote = 'no captions here', describedBy }: Props) {
-  const option = (code: LanguageCode, note?: string) => (
+export function LanguageSelect({ id, testId, value, onChange, disabled, served, unservedLabel = 'Not captioned here', describedBy }: Props) {
+  const option = (code: LanguageCode) => (
     <option key={code} value={code} lang={code}>
       {LANGUAGES[code]}
-      {note ? ` — ${note}` : ''}
     </option>
   );
   const known = served && served.length > 0;
@@ -34,7 +37,7 @@ export function LanguageSelect({ id, testId, value, onChange, disabled, served, 
       {known ? (
         <>
           <optgroup label="Captioned on this server">{ALL_LANGUAGES.filter((c) => served.includes(c)).map((c) => option(c))}</optgroup>
-          <optgroup label="Not captioned here">{ALL_LANGUAGES.filter((c) => !served.includes(c)).map((c) => option(c, unservedNote))}</optgroup>
+          <optgroup label={unservedLabel}>{ALL_LANGUAGES.filter((c) => !served.includes(c)).map((c) => option(c))}</optgroup>
         </>
       ) : (
         ALL_LANGUAGES.map((c) => option(c))

@@ -219,7 +219,7 @@ export function Lobby({ initial, initialMicDeviceId = '', serverError, unreachab
                   value={values.speaks}
                   onChange={(code) => set('speaks', code)}
                   served={engines ? recognisedLanguages(engines) : undefined}
-                  unservedNote="no speech recognition here"
+                  unservedLabel="Speech not recognised here"
                 />
                 {fieldError('speaks')}
               </div>
