@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord } from '@parley/protocol/streams';
+import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, utteranceAudioStream, type AudioChunk } from '@parley/protocol/streams';
 import { loadLibrivoxClips, type SpeechClip } from '../../bench/speechClips.js';
-import { captionWordErrors, comparableWordCount, comparableWords } from '../../workers/src/stt/wer.js';
+import { PocketsphinxEngine } from '../../workers/src/stt/PocketsphinxEngine.js';
+import { readableText } from '../../workers/src/text/readableText.js';
 import { ParleyStack } from './ParleyStack.js';
 import { WrtcParticipant } from './WrtcParticipant.js';
 
@@ -29,6 +30,59 @@ describe('caption reliability on the real path (two stt workers)', () => {
     await stack?.stop();
   });
 
+  /**
+   * Every chunk of an utterance's audio, copied as the sfu writes it (the stt worker deletes the
+   * stream once the final is out, so the copy is taken while it is spoken).
+   */
+  async function copyAudio(utteranceId: string): Promise<AudioChunk[]> {
+    const audio = utteranceAudioStream(utteranceId);
+    const reader = redis.duplicate();
+    const chunks: AudioChunk[] = [];
+    let lastId = '0';
+    try {
+      for (;;) {
+        const reply = (await reader.xreadBuffer('BLOCK', 1_000, 'STREAMS', audio.key, lastId)) as [Buffer, [Buffer, Buffer[]][]][] | null;
+        if (!reply) {
+          if ((await reader.exists(audio.key)) === 0) throw new Error(`the audio of ${utteranceId} was gone before its final chunk was copied`);
+          continue;
+        }
+        for (const [id, fields] of reply[0]![1]) {
+          lastId = id.toString();
+          const parsed = audio.parse(fields);
+          if (!parsed.ok) throw new Error(`malformed audio chunk: ${parsed.error}`);
+          chunks.push(parsed.value);
+          if (parsed.value.final) return chunks;
+        }
+      }
+    } finally {
+      reader.disconnect();
+    }
+  }
+
+  /**
+   * The final a fresh pocketsphinx makes of those chunks, fed as a worker feeds them. With
+   * `atLastPause`, as a worker that was keeping up makes it: the text of the complete partial it
+   * took at the phrase's last pause, when nothing was spoken after it.
+   */
+  async function decodeAgain(chunks: AudioChunk[], atLastPause: boolean): Promise<string> {
+    const engine = await PocketsphinxEngine.create({ poolSize: 1 });
+    try {
+      const stream = engine.open('en');
+      let nextSeq = 0;
+      for (const chunk of chunks) {
+        if (chunk.seq < nextSeq) continue;
+        nextSeq = chunk.seq + 1;
+        const samples = new Int16Array(chunk.pcm.buffer.slice(chunk.pcm.byteOffset, chunk.pcm.byteOffset + chunk.pcm.length));
+        if (samples.length && !(chunk.final && chunk.endsAtPause)) await stream.write(samples);
+        if (atLastPause && chunk.pause && !chunk.final) await stream.partial({ complete: true });
+      }
+      const text = (await stream.finish()).trim();
+      return text ? readableText(stream.words?.() ?? text, { final: true }) : '';
+    } finally {
+      await engine.close();
+    }
+  }
+
   async function ownerOf(utteranceId: string): Promise<string | undefined> {
     const pending = (await redis.xpending(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt, '-', '+', 100)) as [string, string, number, number][];
     for (const [id, consumer] of pending) {
@@ -47,6 +101,7 @@ describe('caption reliability on the real path (two stt workers)', () => {
       await speaker.sendSilence(0.5);
       const speaking = speaker.sendPcm(clip.samples48k).then(() => speaker.sendSilence(2));
       const interim = await listener.waitForCaption((c) => c.kind === 'interim');
+      const copied = copyAudio(interim.utteranceId);
       const owner = await ownerOf(interim.utteranceId);
       expect(owner, 'the utterance in flight has an owner').toBeDefined();
       const victim = stack.sttWorkers.get(owner!)!;
@@ -59,17 +114,15 @@ describe('caption reliability on the real path (two stt workers)', () => {
       expect(listener.captions.filter((c) => c.kind === 'final' && c.utteranceId === interim.utteranceId)).toHaveLength(1);
       expect(await ownerOf(interim.utteranceId), 'the assignment was acknowledged').toBeUndefined();
 
-      // The new owner decoded the utterance from its first chunk: its final matches the start of the reference.
-      const finalWords = comparableWords(final.text).split(' ');
-      const referenceStart = comparableWords(clip.reference).split(' ').slice(0, finalWords.length).join(' ');
-      const startErrors = captionWordErrors(referenceStart, final.text) / finalWords.length;
-      // And with whatever followed it, the whole clip was recognised.
-      const allFinals = listener.captions.filter((c) => c.kind === 'final' && c.text !== '').map((c) => c.text).join(' ');
-      const clipErrors = captionWordErrors(clip.reference, allFinals) / comparableWordCount(clip.reference);
-      console.log(`after takeover: "${final.text}" (WER against the reference's first ${finalWords.length} words ${startErrors.toFixed(2)}; whole clip ${clipErrors.toFixed(2)})`);
-      expect(finalWords.length).toBeGreaterThan(5);
-      expect(startErrors).toBeLessThanOrEqual(0.5);
-      expect(clipErrors).toBeLessThanOrEqual(0.5);
+      // The new owner decoded the utterance from its first chunk, every chunk once: its final is
+      // word for word what a fresh recogniser makes of all the audio the sfu wrote. (Compared with
+      // the reference transcript instead, the test would measure how well the speech survived this
+      // run's WebRTC path, which varies from run to run; eval:stt measures that.)
+      const chunks = await copied;
+      const expected = [await decodeAgain(chunks, false), await decodeAgain(chunks, true)];
+      console.log(`after takeover: "${final.text}"; decoded again from the ${chunks.length} chunks: ${expected.map((t) => `"${t}"`).join(' or ')}; reference: "${clip.reference}"`);
+      expect(final.text.split(' ').length).toBeGreaterThan(5);
+      expect(expected).toContain(final.text);
 
       // Sequence numbers of the utterance's captions, as they arrived, never go back.
       const seqs = listener.captions.filter((c) => c.utteranceId === interim.utteranceId).map((c) => c.seq);
