@@ -120,7 +120,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   /** Bumped whenever a join or a media setup is superseded, so its in-flight steps give up. */
   private epoch = 0;
   private joinedOnce = false;
-  private lastJoin: Pick<JoinReply, 'routerRtpCapabilities' | 'iceServers'> | undefined;
+  private lastJoin: Pick<JoinReply, 'routerRtpCapabilities' | 'iceServers' | 'opusDtx'> | undefined;
   private ended = false;
   private closed = false;
   /** What the next (re)join asks for: the caption language can change while in the room. */
@@ -347,7 +347,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   }
 
   /** Rejects (after saying so through "connection") when the audio could not be set up. */
-  private async setUpMedia(epoch: number, reply: Pick<JoinReply, 'routerRtpCapabilities' | 'iceServers'>): Promise<void> {
+  private async setUpMedia(epoch: number, reply: Pick<JoinReply, 'routerRtpCapabilities' | 'iceServers' | 'opusDtx'>): Promise<void> {
     try {
       const microphone = this.mediaWanted?.microphone;
       const mic = microphone ? await this.microphone(microphone) : undefined;
@@ -371,7 +371,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
         setup.producer = await setup.send.produce({
           track: mic,
           stopTracks: false,
-          codecOptions: { opusStereo: false, opusFec: true, opusDtx: false },
+          codecOptions: { opusStereo: false, opusFec: true, opusDtx: reply.opusDtx === true },
         });
         if (this.mutedValue) {
           setup.producer.pause();

@@ -154,6 +154,8 @@ export interface JoinReply {
   iceServers: { urls: string[]; username?: string; credential?: string }[];
   /** What the room's router sends and receives: the client's mediasoup Device loads it. */
   routerRtpCapabilities: RtpCapabilitiesMessage;
+  /** Send no audio while the microphone hears silence (Opus DTX), as the server asks. Absent: false. */
+  opusDtx?: boolean;
 }
 
 /** socket.io events the client sends; every payload is validated by the server. */

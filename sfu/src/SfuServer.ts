@@ -159,6 +159,7 @@ export class SfuServer {
       ...this.signalingLimits,
       rooms,
       log: this.log,
+      opusDtx: config.OPUS_DTX,
       iceServers: () => (config.TURN_URLS && config.TURN_SECRET ? [{ urls: config.TURN_URLS, ...turnCredentials(config.TURN_SECRET) }] : []),
       startSpeakerFeed: (room, peer) => {
         if (!this.vad) throw new Error('VAD not loaded');

@@ -93,6 +93,43 @@ describe('OpusPcmDecoder', () => {
     expect(rms(pcm, FRAME * 5, FRAME * 5 + 24_000)).toBe(0);
   });
 
+  it('fills a pause after a DTX frame with comfort noise, and hands out a pause as it passes (fillSilence)', () => {
+    // A quiet hiss, then the sender goes into DTX: a frame of the table-of-contents byte alone.
+    const hiss = tone(3_000, 0.2, 48_000, 300);
+    const before = packetize(hiss, { firstSequence: 7, firstTimestamp: 0 });
+    const last = before.at(-1)!;
+    const dtx = { payload: Buffer.from([last.payload[0]! & 0xfc]), sequenceNumber: last.sequenceNumber + 1, timestamp: last.timestamp + FRAME };
+    const { decoder, output } = collect();
+    feed(decoder, [...before, dtx]);
+    const decoded = output().length;
+
+    // Nothing arrives for a while: 100 ms of the pause handed out now.
+    expect(decoder.fillSilence(4_800)).toBe(4_800);
+    // The next packet, 400 ms after the DTX frame, fills only what is left of the gap.
+    const after = packetize(hiss.subarray(0, FRAME), { firstSequence: dtx.sequenceNumber + 1, firstTimestamp: dtx.timestamp + FRAME + 19_200 });
+    feed(decoder, after);
+    const pcm = output();
+    expect(pcm.length).toBe(decoded + 4_800 + 19_200 - 4_800 + FRAME);
+    // The pause sounds like the hiss went on (comfort noise), not like digital silence.
+    expect(rms(pcm, decoded, decoded + 19_200)).toBeGreaterThan(rms(hiss) / 20);
+    expect(decoder.stats()).toMatchObject({ lost: 0, filledSamples: 19_200 });
+  });
+
+  it('hands out no pause unless the sender went into DTX, nor while a hole waits in the reorder buffer', () => {
+    const { decoder, output } = collect({ reorderWindowPackets: 3 });
+    expect(decoder.fillSilence(960)).toBe(0);
+    const packets = packetize(signal.subarray(0, FRAME * 4), { firstSequence: 1, firstTimestamp: 0 });
+    feed(decoder, packets.slice(0, 2));
+    // Audio, then nothing: late or lost packets, not a pause.
+    expect(decoder.fillSilence(960)).toBe(0);
+    const dtx = (sequenceNumber: number, timestamp: number) => ({ payload: Buffer.from([packets[0]!.payload[0]! & 0xfc]), sequenceNumber, timestamp });
+    feed(decoder, [dtx(4, FRAME * 3)]);
+    expect(decoder.fillSilence(960)).toBe(0);
+    feed(decoder, [dtx(3, FRAME * 2)]);
+    expect(decoder.fillSilence(960)).toBe(960);
+    expect(output().length).toBe(FRAME * 5);
+  });
+
   it('caps a very long gap', () => {
     const first = packetize(signal.subarray(0, FRAME), { firstSequence: 1, firstTimestamp: 0 });
     const second = packetize(signal.subarray(0, FRAME), { firstSequence: 2, firstTimestamp: FRAME + 48_000 * 60 });

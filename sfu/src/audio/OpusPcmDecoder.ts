@@ -5,6 +5,13 @@ export const OPUS_SAMPLE_RATE = 48_000;
 
 /** libopus returns this many samples for a concealment call through the binding (its maximum frame size). */
 const PLC_SAMPLES = 5_760;
+/**
+ * A packet this short carries no audio (the table-of-contents byte alone): an Opus DTX frame. A
+ * sender in DTX sends one such frame every few hundred ms, after a frame that updates the comfort
+ * noise, and nothing between.
+ */
+const DTX_PACKET_BYTES = 2;
+const NO_SAMPLES = new Int16Array(0);
 
 export interface OpusPcmDecoderOptions {
   /** Receives decoded 48 kHz mono PCM in order. The array is owned by the receiver. */
@@ -68,6 +75,10 @@ export class OpusPcmDecoder {
   private hasExpectedTimestamp = false;
   /** Set when packets were lost since the last decoded one, so that the hole gets concealment. */
   private lossSinceLastDecode = false;
+  /** The last packet decoded was a DTX frame: the sender is in a pause, filled with comfort noise. */
+  private inDtx = false;
+  /** Comfort noise made but not handed out yet (libopus makes 120 ms per call). */
+  private comfortNoiseLeft: Int16Array = NO_SAMPLES;
   private readonly counters: OpusPcmDecoderStats = {
     packets: 0,
     lost: 0,
@@ -114,9 +125,28 @@ export class OpusPcmDecoder {
     this.drain(true);
   }
 
+  /**
+   * The sender went into DTX (its last packet was a DTX frame) and has sent nothing since: hands
+   * out `samples` of the pause now, at the stream's position, so that it is heard as it happens
+   * rather than when the next packet shows its length. The next packet's gap fill counts what was
+   * handed out here. Nothing otherwise: packets that stop after audio are late or lost, for the
+   * reorder buffer and concealment. Returns the samples handed out.
+   */
+  fillSilence(samples: number): number {
+    if (!this.inDtx || !this.hasExpectedTimestamp || this.pending.size > 0 || this.lossSinceLastDecode) return 0;
+    const count = Math.floor(samples);
+    if (count <= 0) return 0;
+    this.counters.filledSamples += count;
+    this.expectedTimestamp = (this.expectedTimestamp + count) >>> 0;
+    this.onPcm(this.pause(count));
+    return count;
+  }
+
   /** Forgets the stream position, e.g. after a pause: the next packet starts afresh, without gap fill. */
   reset(): void {
     this.pending.clear();
+    this.inDtx = false;
+    this.comfortNoiseLeft = NO_SAMPLES;
     this.played.fill(-1);
     this.started = false;
     this.hasExpectedTimestamp = false;
@@ -177,6 +207,8 @@ export class OpusPcmDecoder {
       return;
     }
     this.lossSinceLastDecode = false;
+    this.inDtx = packet.payload.length <= DTX_PACKET_BYTES;
+    this.comfortNoiseLeft = NO_SAMPLES;
     this.expectedTimestamp = (packet.timestamp + pcm.length) >>> 0;
     this.hasExpectedTimestamp = true;
     if (pcm.length > 0) this.onPcm(pcm);
@@ -193,7 +225,31 @@ export class OpusPcmDecoder {
         return;
       }
     }
-    this.onPcm(new Int16Array(samples));
+    this.onPcm(this.pause(samples));
+  }
+
+  /**
+   * A pause of `samples`: after a DTX frame, the comfort noise libopus makes from the sender's
+   * last noise update, as a browser plays it (the recording's own background, so the VAD hears a
+   * pause as it would without DTX rather than digital silence broken by each noise update);
+   * otherwise silence.
+   */
+  private pause(samples: number): Int16Array {
+    if (!this.inDtx) return new Int16Array(samples);
+    const out = new Int16Array(samples);
+    let filled = 0;
+    while (filled < samples) {
+      if (this.comfortNoiseLeft.length === 0) {
+        const made = this.conceal();
+        if (!made || made.length === 0) break;
+        this.comfortNoiseLeft = made;
+      }
+      const take = Math.min(samples - filled, this.comfortNoiseLeft.length);
+      out.set(this.comfortNoiseLeft.subarray(0, take), filled);
+      this.comfortNoiseLeft = this.comfortNoiseLeft.subarray(take);
+      filled += take;
+    }
+    return out;
   }
 
   /** libopus conceals when given an empty packet; the binding has no other way to ask for it. */

@@ -237,6 +237,25 @@ describe('SpeakerAudioPipeline', () => {
     pipeline.close();
   });
 
+  it('ends a phrase during a DTX pause without waiting for the next packet', async () => {
+    const { pipeline, clock, recorder } = pipelineWith();
+    const pcm = new Int16Array(speech48k.length + 48_000 * 0.2);
+    pcm.set(speech48k);
+    const packets = packetize(pcm, { firstSequence: 1, firstTimestamp: 0 });
+    const last = packets.at(-1)!;
+    // The sender goes into DTX (a frame of the table-of-contents byte alone) and sends nothing more.
+    packets.push({ payload: Buffer.from([last.payload[0]! & 0xfc]), sequenceNumber: last.sequenceNumber + 1, timestamp: last.timestamp + 960 });
+    await deliver(pipeline, packets, clock);
+    expect(recorder.finals()).toHaveLength(0);
+
+    clock.ms += 1_500;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await pipeline.drain();
+    expect(recorder.finals()).toHaveLength(1);
+    expect(pipeline.stats().packets).toBe(packets.length);
+    pipeline.close();
+  });
+
   it('close() is idempotent, resolves pending flushes and silences the pipeline', async () => {
     const { pipeline, clock, recorder } = pipelineWith();
     const packets = speechThenSilence(1, 0);

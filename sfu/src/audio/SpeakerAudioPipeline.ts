@@ -1,5 +1,5 @@
 import { SafeEmitter } from '../SafeEmitter.js';
-import { OpusPcmDecoder } from './OpusPcmDecoder.js';
+import { OPUS_SAMPLE_RATE, OpusPcmDecoder } from './OpusPcmDecoder.js';
 import { Resampler48kTo16k } from './Resampler48kTo16k.js';
 import type { EndpointingOptions } from './EndpointPolicy.js';
 import { VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE, type VadModel, type VadStream } from './SileroVad.js';
@@ -89,6 +89,14 @@ type QueueItem = QueuedFrame | QueuedMarker;
 
 /** Frame objects are recycled: at 31 frames a second per speaker the garbage adds up. */
 const FRAME_POOL_LIMIT = 64;
+/**
+ * A sender in DTX (OPUS_DTX: browsers stop sending in silence, a pair of packets every 400 ms)
+ * that sent nothing for this long: the pause is filled in as it passes. Above the jitter of a
+ * packet stream that is still flowing, well below the shortest endpoint.
+ */
+const SILENCE_FILL_AFTER_MS = 100;
+/** Then the silence is filled in this often while it lasts. */
+const SILENCE_FILL_EVERY_MS = 40;
 
 /**
  * One speaker's audio path in the SFU: Opus RTP → 48 kHz PCM → 16 kHz → Silero VAD →
@@ -105,6 +113,13 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
   private readonly maxQueuedFrames: number;
   private readonly stallTimeoutMs: number;
   private stallTimer: NodeJS.Timeout | undefined;
+  private silenceTimer: NodeJS.Timeout | undefined;
+  /** The silence timer waits out SILENCE_FILL_AFTER_MS (true) or ticks through a pause (false). */
+  private silenceTimerWaiting = false;
+  /** Wall clock of the last packet, and up to where the audio since then is accounted for. */
+  private lastPacketAtMs = 0;
+  private audioUntilMs = 0;
+  private readonly maxSilenceFillMs: number;
 
   /** Frame being filled from resampled audio. */
   private current: QueuedFrame;
@@ -145,11 +160,13 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
     // The longest silence that may still end an utterance: gaps and stalls must outlast it.
     const silenceThresholdSeconds = endpointing.mode === 'fixed' ? endpointing.silenceSeconds : endpointing.maxSilenceSeconds;
     this.speechProbability = options.speechProbability ?? 0.5;
+    // A sender that stops sending must still end its utterance through the filled-in silence.
+    const maxGapFillSeconds = Math.max(2, silenceThresholdSeconds + 0.5);
+    this.maxSilenceFillMs = maxGapFillSeconds * 1000;
     this.decoder = new OpusPcmDecoder({
       onPcm: (pcm) => this.onPcm48k(pcm),
       reorderWindowPackets: options.reorderWindowPackets,
-      // A sender that stops sending must still end its utterance through the filled-in silence.
-      maxGapFillSeconds: Math.max(2, silenceThresholdSeconds + 0.5),
+      maxGapFillSeconds,
     });
     this.vadStream = options.vad.createStream();
     this.segmenter = new UtteranceSegmenter({
@@ -190,6 +207,8 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
     }
     this.armStallTimer();
     this.decoder.push(payload, sequenceNumber, rtpTimestamp);
+    this.lastPacketAtMs = this.audioUntilMs = this.now();
+    this.armSilenceFill();
   }
 
   /** 16 kHz mono PCM from a source other than RTP. */
@@ -207,6 +226,7 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
     if (this.closed || paused === this.paused) return;
     if (paused) {
       this.disarmStallTimer();
+      this.disarmSilenceFill();
       this.decoder.flush();
       this.enqueue({ kind: 'finalize' });
       // What comes after the pause is not a continuation of what came before.
@@ -235,6 +255,7 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
     if (this.closed) return;
     this.closed = true;
     this.disarmStallTimer();
+    this.disarmSilenceFill();
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const item = this.queue[i];
       if (item && item.kind !== 'frame') item.done?.();
@@ -276,6 +297,43 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
   private disarmStallTimer(): void {
     if (this.stallTimer) clearTimeout(this.stallTimer);
     this.stallTimer = undefined;
+  }
+
+  /** After each packet: if no other follows soon, the sender may have gone quiet (DTX). */
+  private armSilenceFill(): void {
+    if (this.silenceTimer && this.silenceTimerWaiting) {
+      // refresh() re-arms the same timer, as for the stall timer.
+      this.silenceTimer.refresh();
+      return;
+    }
+    this.disarmSilenceFill();
+    this.silenceTimerWaiting = true;
+    this.silenceTimer = setTimeout(() => this.fillSilence(), SILENCE_FILL_AFTER_MS);
+    this.silenceTimer.unref();
+  }
+
+  /**
+   * Hands the VAD the silence of a DTX pause as it passes, so that a phrase ends on time rather
+   * than when the next packet (hundreds of ms later) shows the gap. Only after a DTX frame (the
+   * decoder's rule) and while the speaker was last heard quiet.
+   */
+  private fillSilence(): void {
+    this.silenceTimer = undefined;
+    if (this.closed || this.paused) return;
+    const now = this.now();
+    if (now - this.lastPacketAtMs > this.maxSilenceFillMs) return;
+    if (this.lastProbability < this.speechProbability) {
+      const samples = Math.round(((now - this.audioUntilMs) * OPUS_SAMPLE_RATE) / 1000);
+      if (samples > 0 && this.decoder.fillSilence(samples) > 0) this.audioUntilMs = now;
+    }
+    this.silenceTimerWaiting = false;
+    this.silenceTimer = setTimeout(() => this.fillSilence(), SILENCE_FILL_EVERY_MS);
+    this.silenceTimer.unref();
+  }
+
+  private disarmSilenceFill(): void {
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.silenceTimer = undefined;
   }
 
   private onPcm48k(pcm: Int16Array): void {

@@ -55,6 +55,8 @@ export interface SignalingOptions {
   rooms: RoomRegistry;
   startSpeakerFeed: SpeakerFeedFactory;
   iceServers: () => { urls: string[]; username?: string; credential?: string }[];
+  /** Told to every client with its join reply (OPUS_DTX). */
+  opusDtx?: boolean;
   log: Logger;
   /** A socket that has not joined a room by then is disconnected. */
   joinTimeoutMs?: number;
@@ -185,6 +187,7 @@ export class SignalingServer {
         participants: room.participants(),
         iceServers: this.options.iceServers(),
         routerRtpCapabilities: media.rtpCapabilities as never,
+        opusDtx: this.options.opusDtx ?? false,
       };
     };
 
