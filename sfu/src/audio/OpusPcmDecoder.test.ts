@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OpusPcmDecoder } from './OpusPcmDecoder.js';
-import { packetize, rms, tone, type RtpPacket } from './audioTestUtils.js';
+import { dtxFrameAfter, packetize, rms, tone, type RtpPacket } from './audioTestUtils.js';
 
 const FRAME = 960;
 
@@ -97,8 +97,7 @@ describe('OpusPcmDecoder', () => {
     // A quiet hiss, then the sender goes into DTX: a frame of the table-of-contents byte alone.
     const hiss = tone(3_000, 0.2, 48_000, 300);
     const before = packetize(hiss, { firstSequence: 7, firstTimestamp: 0 });
-    const last = before.at(-1)!;
-    const dtx = { payload: Buffer.from([last.payload[0]! & 0xfc]), sequenceNumber: last.sequenceNumber + 1, timestamp: last.timestamp + FRAME };
+    const dtx = dtxFrameAfter(before.at(-1)!);
     const { decoder, output } = collect();
     feed(decoder, [...before, dtx]);
     const decoded = output().length;
@@ -122,10 +121,10 @@ describe('OpusPcmDecoder', () => {
     feed(decoder, packets.slice(0, 2));
     // Audio, then nothing: late or lost packets, not a pause.
     expect(decoder.fillSilence(960)).toBe(0);
-    const dtx = (sequenceNumber: number, timestamp: number) => ({ payload: Buffer.from([packets[0]!.payload[0]! & 0xfc]), sequenceNumber, timestamp });
-    feed(decoder, [dtx(4, FRAME * 3)]);
+    const third = dtxFrameAfter(packets[1]!);
+    feed(decoder, [dtxFrameAfter(third)]);
     expect(decoder.fillSilence(960)).toBe(0);
-    feed(decoder, [dtx(3, FRAME * 2)]);
+    feed(decoder, [third]);
     expect(decoder.fillSilence(960)).toBe(960);
     expect(output().length).toBe(FRAME * 5);
   });

@@ -153,6 +153,11 @@ export class OpusPcmDecoder {
     this.lossSinceLastDecode = false;
   }
 
+  /** The last packet decoded was a DTX frame: the sender is in a pause, and fillSilence() fills it. */
+  get inDtxPause(): boolean {
+    return this.inDtx;
+  }
+
   stats(): OpusPcmDecoderStats {
     return { ...this.counters };
   }

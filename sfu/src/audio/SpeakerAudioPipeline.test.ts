@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SileroVad, type VadModel, type VadStream } from './SileroVad.js';
 import { SpeakerAudioPipeline, type SpeakerAudioPipelineOptions } from './SpeakerAudioPipeline.js';
 import type { UtteranceChunkEvent } from './UtteranceSegmenter.js';
-import { LIBRIVOX_0920, packetize, readWav, rms, scratchDir, seededRandom, sox, tone, type RtpPacket } from './audioTestUtils.js';
+import { LIBRIVOX_0920, dtxFrameAfter, packetize, readWav, rms, scratchDir, seededRandom, sox, tone, type RtpPacket } from './audioTestUtils.js';
 
 const RATE = 16_000;
 const PACKET_MS = 20;
@@ -242,9 +242,8 @@ describe('SpeakerAudioPipeline', () => {
     const pcm = new Int16Array(speech48k.length + 48_000 * 0.2);
     pcm.set(speech48k);
     const packets = packetize(pcm, { firstSequence: 1, firstTimestamp: 0 });
-    const last = packets.at(-1)!;
     // The sender goes into DTX (a frame of the table-of-contents byte alone) and sends nothing more.
-    packets.push({ payload: Buffer.from([last.payload[0]! & 0xfc]), sequenceNumber: last.sequenceNumber + 1, timestamp: last.timestamp + 960 });
+    packets.push(dtxFrameAfter(packets.at(-1)!));
     await deliver(pipeline, packets, clock);
     expect(recorder.finals()).toHaveLength(0);
 

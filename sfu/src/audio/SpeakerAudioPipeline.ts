@@ -114,8 +114,6 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
   private readonly stallTimeoutMs: number;
   private stallTimer: NodeJS.Timeout | undefined;
   private silenceTimer: NodeJS.Timeout | undefined;
-  /** The silence timer waits out SILENCE_FILL_AFTER_MS (true) or ticks through a pause (false). */
-  private silenceTimerWaiting = false;
   /** Wall clock of the last packet, and up to where the audio since then is accounted for. */
   private lastPacketAtMs = 0;
   private audioUntilMs = 0;
@@ -208,7 +206,9 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
     this.armStallTimer();
     this.decoder.push(payload, sequenceNumber, rtpTimestamp);
     this.lastPacketAtMs = this.audioUntilMs = this.now();
-    this.armSilenceFill();
+    // Only a sender in DTX goes quiet on purpose; a stream without it keeps no timer at all.
+    if (this.decoder.inDtxPause) this.armSilenceFill();
+    else this.disarmSilenceFill();
   }
 
   /** 16 kHz mono PCM from a source other than RTP. */
@@ -299,15 +299,9 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
     this.stallTimer = undefined;
   }
 
-  /** After each packet: if no other follows soon, the sender may have gone quiet (DTX). */
+  /** After a DTX frame: if no packet follows soon, the pause is filled in as it passes. */
   private armSilenceFill(): void {
-    if (this.silenceTimer && this.silenceTimerWaiting) {
-      // refresh() re-arms the same timer, as for the stall timer.
-      this.silenceTimer.refresh();
-      return;
-    }
     this.disarmSilenceFill();
-    this.silenceTimerWaiting = true;
     this.silenceTimer = setTimeout(() => this.fillSilence(), SILENCE_FILL_AFTER_MS);
     this.silenceTimer.unref();
   }
@@ -326,7 +320,6 @@ export class SpeakerAudioPipeline extends SafeEmitter<SpeakerAudioPipelineEvents
       const samples = Math.round(((now - this.audioUntilMs) * OPUS_SAMPLE_RATE) / 1000);
       if (samples > 0 && this.decoder.fillSilence(samples) > 0) this.audioUntilMs = now;
     }
-    this.silenceTimerWaiting = false;
     this.silenceTimer = setTimeout(() => this.fillSilence(), SILENCE_FILL_EVERY_MS);
     this.silenceTimer.unref();
   }

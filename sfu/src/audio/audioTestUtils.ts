@@ -97,6 +97,14 @@ export function packetize(
   return packets;
 }
 
+/**
+ * The Opus DTX frame a sender in a pause sends after `previous` (the table-of-contents byte alone,
+ * no audio): the next sequence number, 20 ms on.
+ */
+export function dtxFrameAfter(previous: RtpPacket): RtpPacket {
+  return { payload: Buffer.from([(previous.payload[0] as number) & 0xfc]), sequenceNumber: (previous.sequenceNumber + 1) & 0xffff, timestamp: (previous.timestamp + 960) >>> 0 };
+}
+
 /** Deterministic pseudo-random numbers in [0, 1) for reproducible loss patterns. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
