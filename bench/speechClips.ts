@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pcmSamples } from '@parley/protocol/streams';
 
 export const TESTDATA_DIR = '/usr/share/pocketsphinx/test/data';
 export const LIBRIVOX_DIR = `${TESTDATA_DIR}/librivox`;
@@ -22,7 +23,7 @@ export interface SpeechClip {
 function pcm(path: string, rateHz: number, rawInput: boolean): Int16Array {
   const input = rawInput ? ['-t', 'raw', '-r', '16000', '-e', 'signed-integer', '-b', '16', '-c', '1', '-L', path] : [path];
   const raw = execFileSync('sox', ['-V1', ...input, '-t', 'raw', '-r', String(rateHz), '-c', '1', '-b', '16', '-e', 'signed-integer', '-L', '-'], { maxBuffer: 64 * 1024 * 1024 });
-  return new Int16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+  return pcmSamples(raw);
 }
 
 function clip(id: string, path: string, reference: string, rawInput = false): SpeechClip {

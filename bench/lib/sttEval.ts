@@ -4,6 +4,7 @@
  * → Opus → sfu → VAD and endpointing → stt worker → caption at a listener). Corpus-level: all
  * word errors over all reference words, after the caption clean-up on both sides (captionWordErrors).
  */
+import { pcmSamples } from '@parley/protocol/streams';
 import { ParleyStack } from '../../scripts/lib/ParleyStack.js';
 import type { EndpointingOptions } from '../../sfu/src/audio/EndpointPolicy.js';
 import { SileroVad } from '../../sfu/src/audio/SileroVad.js';
@@ -70,7 +71,7 @@ export async function segmentedWer(clips: SpeechClip[], endpointing: Endpointing
       });
       const cut: { pcm: Int16Array; pause: boolean }[][] = [];
       pipeline.on('utteranceStart', () => cut.push([]));
-      pipeline.on('chunk', (chunk) => cut.at(-1)!.push({ pcm: new Int16Array(chunk.pcm.buffer.slice(chunk.pcm.byteOffset, chunk.pcm.byteOffset + chunk.pcm.length)), pause: chunk.pause }));
+      pipeline.on('chunk', (chunk) => cut.at(-1)!.push({ pcm: pcmSamples(chunk.pcm), pause: chunk.pause }));
       const audio = new Int16Array(clip.samples16k.length + 3 * 16_000);
       audio.set(clip.samples16k, 8_000);
       for (let i = 0; i < audio.length; i += 512) {

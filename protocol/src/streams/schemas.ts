@@ -92,6 +92,14 @@ export const audioChunkSchema = z.object({
 });
 export type AudioChunk = z.infer<typeof audioChunkSchema>;
 
+/**
+ * 16-bit little-endian PCM bytes (an audio chunk's `pcm`, or sox's raw output) as samples. The
+ * bytes are copied: a Buffer's view may start at an odd offset, where an Int16Array cannot.
+ */
+export function pcmSamples(bytes: Uint8Array): Int16Array {
+  return new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
 export const mtJobSchema = z.object({
   utteranceId: asString.pipe(utteranceIdSchema),
   room: asString.pipe(roomIdSchema),

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { CaptionKind } from '@parley/protocol';
-import { utteranceAudioStream, type SttAssignment } from '@parley/protocol/streams';
+import { pcmSamples, utteranceAudioStream, type SttAssignment } from '@parley/protocol/streams';
 import { readableText } from '../text/readableText.js';
 import type { SttEngine, SttStream } from './SttEngine.js';
 
@@ -78,8 +78,7 @@ export class UtteranceJob {
           const chunk = parsed.value;
           if (chunk.seq < expectedSeq) continue;
           expectedSeq = chunk.seq + 1;
-          const pcm = chunk.pcm;
-          const samples = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
+          const samples = pcmSamples(chunk.pcm);
           // A phrase that ended at its pause chunk: the stream already holds all of it (and, after a
           // complete partial, its final text); the quiet that confirmed the end adds nothing.
           const quietTail = chunk.final && chunk.endsAtPause;
