@@ -1,7 +1,7 @@
 import { LANGUAGES, type LanguageCode } from '@parley/protocol';
 import { ALL_LANGUAGES } from '../engines';
 
-interface Props {
+export interface LanguageSelectProps {
   id: string;
   testId: string;
   value: LanguageCode;
@@ -18,7 +18,7 @@ interface Props {
   describedBy?: string;
 }
 
-export function LanguageSelect({ id, testId, value, onChange, disabled, served, unservedLabel = 'Not captioned here', describedBy }: Props) {
+export function LanguageSelect({ id, testId, value, onChange, disabled, served, unservedLabel = 'Not captioned here', describedBy }: LanguageSelectProps) {
   const option = (code: LanguageCode) => (
     <option key={code} value={code} lang={code}>
       {LANGUAGES[code]}

@@ -5,7 +5,7 @@ import { HeadphonesIcon, HistoryIcon, MicIcon, SettingsIcon } from '../Icons';
 import { normalizeRoomInput } from '../roomUrl';
 import { SettingsDialog } from '../settings/SettingsDialog';
 import { EngineSummary } from './EngineSummary';
-import { LanguageSelect } from './LanguageSelect';
+import { LanguageSelect, type LanguageSelectProps } from './LanguageSelect';
 import { MicCheck } from './MicCheck';
 import { MyRooms } from './MyRooms';
 import { randomRoomName } from './randomRoom';
@@ -124,6 +124,23 @@ export function Lobby({ initial, initialMicDeviceId = '', serverError, unreachab
       </p>
     ) : null;
 
+  /** A language select with its label and error; `hint` is the id of text that describes it. */
+  const languageField = (field: 'speaks' | 'reads', label: string, select: Pick<LanguageSelectProps, 'served' | 'unservedLabel'> & { hint?: string }) => (
+    <div className="field">
+      <label htmlFor={inputId(field)}>{label}</label>
+      <LanguageSelect
+        id={inputId(field)}
+        testId={field}
+        value={values[field]}
+        onChange={(code) => set(field, code)}
+        served={select.served}
+        unservedLabel={select.unservedLabel}
+        describedBy={describedBy(field, select.hint)}
+      />
+      {fieldError(field)}
+    </div>
+  );
+
   return (
     <main className="lobby">
       <div className="lobby-card">
@@ -211,30 +228,11 @@ export function Lobby({ initial, initialMicDeviceId = '', serverError, unreachab
             </div>
 
             <div className="field-pair">
-              <div className="field">
-                <label htmlFor={inputId('speaks')}>I speak</label>
-                <LanguageSelect
-                  id={inputId('speaks')}
-                  testId="speaks"
-                  value={values.speaks}
-                  onChange={(code) => set('speaks', code)}
-                  served={engines ? recognisedLanguages(engines) : undefined}
-                  unservedLabel="Speech not recognised here"
-                />
-                {fieldError('speaks')}
-              </div>
-              <div className="field">
-                <label htmlFor={inputId('reads')}>Show captions in</label>
-                <LanguageSelect
-                  id={inputId('reads')}
-                  testId="reads"
-                  value={values.reads}
-                  onChange={(code) => set('reads', code)}
-                  served={engines ? readableLanguages(engines) : undefined}
-                  describedBy="lobby-pair"
-                />
-                {fieldError('reads')}
-              </div>
+              {languageField('speaks', 'I speak', {
+                served: engines ? recognisedLanguages(engines) : undefined,
+                unservedLabel: 'Speech not recognised here',
+              })}
+              {languageField('reads', 'Show captions in', { served: engines ? readableLanguages(engines) : undefined, hint: 'lobby-pair' })}
             </div>
             <EngineSummary id="lobby-pair" engines={engines} speaks={values.speaks} reads={values.reads} />
 
