@@ -70,7 +70,7 @@ export class SfuServer {
     const origins = new OriginPolicy(allowedOrigins);
     // Its own connection, failing fast while Redis is away: this node's own sockets get room events
     // at once then (the adapter publishes before it delivers locally), other nodes' are skipped.
-    this.adapterRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 0, retryStrategy: redisReconnectDelayMs });
+    this.adapterRedis = new Redis(config.REDIS_URL, { connectionName: 'parley-sfu-adapter', maxRetriesPerRequest: 0, retryStrategy: redisReconnectDelayMs });
     this.adapterRedis.on('error', () => undefined);
     this.io = new Server(this.http, {
       maxHttpBufferSize: LIMITS.messageBytes,
@@ -81,7 +81,7 @@ export class SfuServer {
       adapter: createAdapter(this.adapterRedis, { streamName: 'parley:sio', channelPrefix: 'parley:sio', blockTimeInMs: 1_000 }),
     });
     // Reconnect attempts at most half a second apart (its duplicates inherit this).
-    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3, retryStrategy: redisReconnectDelayMs });
+    this.redis = new Redis(config.REDIS_URL, { connectionName: 'parley-sfu', lazyConnect: true, maxRetriesPerRequest: 3, retryStrategy: redisReconnectDelayMs });
     this.redis.on('error', (err) => {
       if (!this.availability.isLost) log.warn({ err: err.message }, 'redis error');
     });

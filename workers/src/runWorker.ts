@@ -34,7 +34,7 @@ export async function runWorker(kind: 'stt' | 'mt', start: (ctx: WorkerContext) 
   }
   const log = pino({ name: `${kind}-worker`, level: config.LOG_LEVEL });
   // Reconnect attempts at most half a second apart, so work resumes soon after Redis comes back.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, retryStrategy: redisReconnectDelayMs });
+  const redis = new Redis(config.REDIS_URL, { connectionName: `parley-${kind}-worker`, maxRetriesPerRequest: 3, retryStrategy: redisReconnectDelayMs });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const consumer = config.WORKER_NAME ?? `${kind}-${hostname()}-${process.pid}`;
   const metrics = new WorkerMetrics({ kind, redis });

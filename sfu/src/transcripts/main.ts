@@ -27,7 +27,7 @@ const log = pino({ name: 'transcripts', level: config.LOG_LEVEL, redact: logReda
 const db = await openDatabase(config.DATABASE_URL);
 const store = new TranscriptStore(db);
 // Commands wait for Redis however long it is away; reconnect attempts at most half a second apart.
-const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, retryStrategy: redisReconnectDelayMs });
+const redis = new Redis(config.REDIS_URL, { connectionName: 'parley-transcripts', maxRetriesPerRequest: null, retryStrategy: redisReconnectDelayMs });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
 const writer = new TranscriptWriter({
   redis,
