@@ -2,35 +2,25 @@
  * Seconds-long runs of every caption bench, so none of them can rot unnoticed. They check that
  * each bench runs end to end and reports what it should; no speed is asserted.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ParleyStack } from '../scripts/lib/ParleyStack.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useOfflineStack } from '../scripts/lib/test-support/offlineStack.js';
 import { runLatencyBench } from './lib/latencyBench.js';
 import { fileWer, webrtcWer } from './lib/sttEval.js';
 import { workerSpeakersPerCore } from './lib/sttThroughput.js';
 import { loadLibrivoxClips, loadUntunedClips, type SpeechClip } from './speechClips.js';
 
 describe('caption benches (smoke runs)', () => {
-  let stack: ParleyStack;
+  const parley = useOfflineStack({ db: 41, logDir: 'test-results/bench-smoke-logs' });
   let tuningClip: SpeechClip;
   let untunedClip: SpeechClip;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     tuningClip = loadLibrivoxClips().find((c) => c.id.endsWith('0880'))!;
     untunedClip = loadUntunedClips().find((c) => c.id === 'goforward')!;
-    stack = await new ParleyStack({
-      offlineEngines: true,
-      redisUrl: `${inject('redisUrl')}/41`,
-      apertiumUrl: inject('apertiumUrl'),
-      logDir: 'test-results/bench-smoke-logs',
-    }).start();
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   it('bench:latency measures final, complete and first-interim latency', async () => {
-    const { measurements, summary } = await runLatencyBench({ clips: [tuningClip], repeats: 1, stack });
+    const { measurements, summary } = await runLatencyBench({ clips: [tuningClip], repeats: 1, stack: parley.stack });
     expect(summary.n).toBe(1);
     expect(measurements[0]!.text).not.toBe('');
     expect(Object.keys(summary)).toEqual(expect.arrayContaining(['p50_ms', 'p95_ms', 'complete_p50_ms', 'complete_p95_ms', 'first_interim_p50_ms']));
@@ -47,7 +37,7 @@ describe('caption benches (smoke runs)', () => {
     const file = await fileWer([tuningClip, untunedClip]);
     expect(file.referenceWords).toBe(12);
     expect(file.wer).toBeGreaterThanOrEqual(0);
-    const [webrtc] = await webrtcWer([[untunedClip]], { stack });
+    const [webrtc] = await webrtcWer([[untunedClip]], { stack: parley.stack });
     expect(webrtc!.referenceWords).toBe(4);
     expect(webrtc!.clips[0]!.text).not.toBe('');
     expect(Number.isFinite(webrtc!.wer)).toBe(true);

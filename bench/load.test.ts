@@ -2,33 +2,22 @@
  * A seconds-long run of bench:load, so it cannot rot unnoticed: it checks the bench runs end to
  * end and reports what it should. No speed is asserted.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ParleyStack } from '../scripts/lib/ParleyStack.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useOfflineStack } from '../scripts/lib/test-support/offlineStack.js';
 import { runLoadBench } from './lib/loadBench.js';
 import { loadLibrivoxClips, type SpeechClip } from './speechClips.js';
 
 describe('bench:load (smoke run)', () => {
-  let stack: ParleyStack;
+  const parley = useOfflineStack({ db: 51, sfuMetrics: true, logDir: 'test-results/bench-load-smoke-logs' });
   let clips: SpeechClip[];
 
-  beforeAll(async () => {
+  beforeAll(() => {
     // The two shortest clips: each participant gets a turn within the run.
     clips = loadLibrivoxClips().sort((a, b) => a.samples48k.length - b.samples48k.length).slice(0, 2);
-    stack = await new ParleyStack({
-      offlineEngines: true,
-      sfuMetrics: true,
-      redisUrl: `${inject('redisUrl')}/51`,
-      apertiumUrl: inject('apertiumUrl'),
-      logDir: 'test-results/bench-load-smoke-logs',
-    }).start();
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   it('runs rooms of speaking participants and reports CPU, memory, latency and shed interims per process', async () => {
-    const summary = await runLoadBench({ clips, rooms: 2, participantsPerRoom: 2, durationSeconds: 12, sampleSeconds: 1, stack });
+    const summary = await runLoadBench({ clips, rooms: 2, participantsPerRoom: 2, durationSeconds: 12, sampleSeconds: 1, stack: parley.stack });
     // Two rooms, each participant spoke at least once, and every other participant of the room is a listener.
     expect(summary.clips_spoken).toBeGreaterThanOrEqual(4);
     expect(summary.finals_expected).toBe(summary.clips_spoken);

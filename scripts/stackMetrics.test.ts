@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Caption } from '@parley/protocol';
 import { REDIS_KEYS } from '@parley/protocol/streams';
 import { loadLibrivoxClips } from '../bench/speechClips.js';
 import { waitFor } from './lib/freePort.js';
-import { ParleyStack } from './lib/ParleyStack.js';
 import { PrometheusProcess } from './lib/PrometheusProcess.js';
+import { useOfflineStack } from './lib/test-support/offlineStack.js';
 import { WrtcParticipant } from './lib/WrtcParticipant.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -14,22 +14,15 @@ const LOG_DIR = `${ROOT}test-results/stack-metrics-logs`;
 const JOBS = ['parley-sfu', 'parley-stt', 'parley-mt', 'parley-transcripts'] as const;
 
 describe('Prometheus scraping a whole running stack while a WebRTC participant speaks (real prometheus, sfu, workers, transcript writer)', () => {
-  let stack: ParleyStack;
+  // Debug lines carry each utterance's id through every process.
+  const parley = useOfflineStack({ db: 52, sfuMetrics: true, env: { LOG_LEVEL: 'debug' }, logDir: LOG_DIR });
   let prometheus: PrometheusProcess;
   let speaker: WrtcParticipant;
   let listener: WrtcParticipant;
   let final: Caption;
 
   beforeAll(async () => {
-    stack = await new ParleyStack({
-      offlineEngines: true,
-      sfuMetrics: true,
-      redisUrl: `${inject('redisUrl')}/52`,
-      apertiumUrl: inject('apertiumUrl'),
-      // Debug lines carry each utterance's id through every process.
-      env: { LOG_LEVEL: 'debug' },
-      logDir: LOG_DIR,
-    }).start();
+    const { stack } = parley;
     prometheus = await PrometheusProcess.start({
       jobs: JOBS.map((job) => ({ job, targets: stack.metricsTargets.filter((t) => t.job === job).map((t) => t.target) })),
       ruleFiles: [`${ROOT}infra/prometheus/alerts.yml`],
@@ -50,7 +43,6 @@ describe('Prometheus scraping a whole running stack while a WebRTC participant s
   afterAll(async () => {
     await Promise.all([speaker?.close(), listener?.close()]);
     await prometheus?.stop();
-    await stack?.stop();
   });
 
   it('reads the caption latency histogram, the sfu stages and the room back through the HTTP API', async () => {

@@ -1,30 +1,22 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadLibrivoxClips, type SpeechClip } from '../../bench/speechClips.js';
 import { wordErrorRate } from '../../workers/src/stt/wer.js';
-import { ParleyStack } from './ParleyStack.js';
+import { useOfflineStack } from './test-support/offlineStack.js';
 import { WrtcParticipant } from './WrtcParticipant.js';
 
 describe('the whole caption path (real WebRTC, Redis, pocketsphinx, Apertium)', () => {
-  let stack: ParleyStack;
+  const parley = useOfflineStack({ db: 4, logDir: 'test-results/stack-test-logs' });
   let clip: SpeechClip;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     clip = loadLibrivoxClips().find((c) => c.id.endsWith('0920'))!;
-    stack = await new ParleyStack({
-      offlineEngines: true,
-      redisUrl: `${inject('redisUrl')}/4`,
-      apertiumUrl: inject('apertiumUrl'),
-      logDir: 'test-results/stack-test-logs',
-    }).start();
-  }, 120_000);
-
-  afterAll(() => stack?.stop());
+  });
 
   it('captions a speaker for a Spanish reader and an English reader, in their own languages', async () => {
     const room = `path-${Date.now()}`;
-    const spanish = await WrtcParticipant.join({ url: stack.url, room, name: 'Sofía', speaks: 'es', reads: 'es' });
-    const english = await WrtcParticipant.join({ url: stack.url, room, name: 'Ed', speaks: 'en', reads: 'en' });
-    const speaker = await WrtcParticipant.join({ url: stack.url, room, name: 'Alice', speaks: 'en', reads: 'en' });
+    const spanish = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Sofía', speaks: 'es', reads: 'es' });
+    const english = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Ed', speaks: 'en', reads: 'en' });
+    const speaker = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Alice', speaks: 'en', reads: 'en' });
     try {
       await speaker.startMicrophone();
       await speaker.sendSilence(0.5);

@@ -223,6 +223,14 @@ export class WrtcParticipant {
     return this.sendPcm(new Int16Array(Math.round(seconds * 48_000)));
   }
 
+  /** Speaks each recording (48 kHz mono) in turn with `pauseSeconds` of silence after it: a phrase apiece. */
+  async speakPhrases(recordings: Int16Array[], pauseSeconds = 2): Promise<void> {
+    for (const samples of recordings) {
+      await this.sendPcm(samples);
+      await this.sendSilence(pauseSeconds);
+    }
+  }
+
   /**
    * Sends a sine tone in real time until the returned function is called (or the participant
    * closes); resolves that function's promise when the last frame has gone.

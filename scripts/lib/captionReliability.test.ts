@@ -1,33 +1,17 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, utteranceAudioStream, type AudioChunk } from '@parley/protocol/streams';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, pcmSamples, utteranceAudioStream, type AudioChunk } from '@parley/protocol/streams';
 import { loadLibrivoxClips, type SpeechClip } from '../../bench/speechClips.js';
 import { PocketsphinxEngine } from '../../workers/src/stt/PocketsphinxEngine.js';
 import { readableText } from '../../workers/src/text/readableText.js';
-import { ParleyStack } from './ParleyStack.js';
+import { useOfflineStack } from './test-support/offlineStack.js';
 import { WrtcParticipant } from './WrtcParticipant.js';
 
 describe('caption reliability on the real path (two stt workers)', () => {
-  let stack: ParleyStack;
-  let redis: Redis;
+  const parley = useOfflineStack({ db: 5, sttWorkers: 2, env: { STT_LEASE_MS: '1500' }, logDir: 'test-results/reliability-logs' });
   let clip: SpeechClip;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     clip = loadLibrivoxClips().find((c) => c.id.endsWith('0870'))!;
-    stack = await new ParleyStack({
-      offlineEngines: true,
-      redisUrl: `${inject('redisUrl')}/5`,
-      apertiumUrl: inject('apertiumUrl'),
-      sttWorkers: 2,
-      env: { STT_LEASE_MS: '1500' },
-      logDir: 'test-results/reliability-logs',
-    }).start();
-    redis = new Redis(stack.redisUrl);
-  }, 120_000);
-
-  afterAll(async () => {
-    redis?.disconnect();
-    await stack?.stop();
   });
 
   /**
@@ -36,7 +20,7 @@ describe('caption reliability on the real path (two stt workers)', () => {
    */
   async function copyAudio(utteranceId: string): Promise<AudioChunk[]> {
     const audio = utteranceAudioStream(utteranceId);
-    const reader = redis.duplicate();
+    const reader = parley.redis.duplicate();
     const chunks: AudioChunk[] = [];
     let lastId = '0';
     try {
@@ -72,7 +56,7 @@ describe('caption reliability on the real path (two stt workers)', () => {
       for (const chunk of chunks) {
         if (chunk.seq < nextSeq) continue;
         nextSeq = chunk.seq + 1;
-        const samples = new Int16Array(chunk.pcm.buffer.slice(chunk.pcm.byteOffset, chunk.pcm.byteOffset + chunk.pcm.length));
+        const samples = pcmSamples(chunk.pcm);
         if (samples.length && !(chunk.final && chunk.endsAtPause)) await stream.write(samples);
         if (atLastPause && chunk.pause && !chunk.final) await stream.partial({ complete: true });
       }
@@ -84,9 +68,9 @@ describe('caption reliability on the real path (two stt workers)', () => {
   }
 
   async function ownerOf(utteranceId: string): Promise<string | undefined> {
-    const pending = (await redis.xpending(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt, '-', '+', 100)) as [string, string, number, number][];
+    const pending = (await parley.redis.xpending(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt, '-', '+', 100)) as [string, string, number, number][];
     for (const [id, consumer] of pending) {
-      const [entry] = await redis.xrange(REDIS_KEYS.sttAssign, id, id);
+      const [entry] = await parley.redis.xrange(REDIS_KEYS.sttAssign, id, id);
       if (entry && String(fieldsToRecord(entry[1]).utteranceId) === utteranceId) return consumer;
     }
     return undefined;
@@ -94,8 +78,8 @@ describe('caption reliability on the real path (two stt workers)', () => {
 
   it('finishes an utterance whose stt worker is killed mid-way: decoded again from its first word, the final exactly once, sequence numbers never going back', async () => {
     const room = `takeover-${Date.now()}`;
-    const listener = await WrtcParticipant.join({ url: stack.url, room, name: 'Lee', speaks: 'en', reads: 'en' });
-    const speaker = await WrtcParticipant.join({ url: stack.url, room, name: 'Sam', speaks: 'en', reads: 'en' });
+    const listener = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Lee', speaks: 'en', reads: 'en' });
+    const speaker = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Sam', speaks: 'en', reads: 'en' });
     try {
       await speaker.startMicrophone();
       await speaker.sendSilence(0.5);
@@ -104,7 +88,7 @@ describe('caption reliability on the real path (two stt workers)', () => {
       const copied = copyAudio(interim.utteranceId);
       const owner = await ownerOf(interim.utteranceId);
       expect(owner, 'the utterance in flight has an owner').toBeDefined();
-      const victim = stack.sttWorkers.get(owner!)!;
+      const victim = parley.stack.sttWorkers.get(owner!)!;
       victim.kill('SIGKILL');
       await victim.waitForExit();
       await speaking;

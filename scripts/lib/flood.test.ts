@@ -1,9 +1,9 @@
 import { io, type Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Ack, ClientToServerEvents, JoinReply, ServerToClientEvents } from '@parley/protocol';
 import { loadLibrivoxClips, type SpeechClip } from '../../bench/speechClips.js';
 import { httpOk } from './freePort.js';
-import { ParleyStack } from './ParleyStack.js';
+import { useOfflineStack } from './test-support/offlineStack.js';
 import { WrtcParticipant } from './WrtcParticipant.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -11,25 +11,15 @@ type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type Attempt = 'joined' | 'join refused: rate' | 'join refused: other' | 'connection refused' | 'no answer';
 
 describe('a flood from one client is rate-limited while another room keeps captioning', () => {
-  let stack: ParleyStack;
+  const parley = useOfflineStack({ db: 14, transcriptWriter: false, env: { LOG_LEVEL: 'warn' }, logDir: 'test-results/flood-logs' });
   let clips: SpeechClip[];
 
-  beforeAll(async () => {
+  beforeAll(() => {
     clips = loadLibrivoxClips().slice(0, 3);
-    stack = await new ParleyStack({
-      offlineEngines: true,
-      redisUrl: `${inject('redisUrl')}/14`,
-      apertiumUrl: inject('apertiumUrl'),
-      transcriptWriter: false,
-      env: { LOG_LEVEL: 'warn' },
-      logDir: 'test-results/flood-logs',
-    }).start();
-  }, 120_000);
-
-  afterAll(() => stack?.stop());
+  });
 
   function connect(): ClientSocket {
-    return io(stack.url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: stack.url }, timeout: 10_000 });
+    return io(parley.stack.url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: parley.stack.url }, timeout: 10_000 });
   }
 
   /** Connect, then join once: what the server said. */
@@ -52,8 +42,8 @@ describe('a flood from one client is rate-limited while another room keeps capti
 
   it('1,000 join attempts and 10,000 events in a burst are refused past the limits; the other room’s captions keep coming', async () => {
     const room = `steady-${Date.now()}`;
-    const listener = await WrtcParticipant.join({ url: stack.url, room, name: 'Lee', speaks: 'es', reads: 'es' });
-    const speaker = await WrtcParticipant.join({ url: stack.url, room, name: 'Sam', speaks: 'en', reads: 'en' });
+    const listener = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Lee', speaks: 'es', reads: 'es' });
+    const speaker = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Sam', speaks: 'en', reads: 'en' });
     // Connected before the flood, as a client already in the middle of things would be.
     const chatty = connect();
     await new Promise<void>((resolve) => chatty.once('connect', () => resolve()));
@@ -63,12 +53,7 @@ describe('a flood from one client is rate-limited while another room keeps capti
     try {
       await speaker.startMicrophone();
       await speaker.sendSilence(0.5);
-      const speaking = (async () => {
-        for (const clip of clips) {
-          await speaker.sendPcm(clip.samples48k);
-          await speaker.sendSilence(2);
-        }
-      })();
+      const speaking = speaker.speakPhrases(clips.map((c) => c.samples48k));
       await listener.waitForCaption(() => finals().length >= 1, 60_000);
 
       const floodStartMs = Date.now();
@@ -103,7 +88,7 @@ describe('a flood from one client is rate-limited while another room keeps capti
       console.log(`finals: ${finals().map((c) => `"${c.sourceText}"`).join(', ')}`);
       expect(after.text.split(' ').length).toBeGreaterThanOrEqual(3);
       expect(after.lang).toBe('es');
-      expect(await httpOk(`${stack.url}/readyz`)).toBe(true);
+      expect(await httpOk(`${parley.stack.url}/readyz`)).toBe(true);
     } finally {
       for (const socket of open) socket.disconnect();
       await Promise.all([speaker.close(), listener.close()]);

@@ -1,42 +1,39 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Caption, TranscriptPage } from '@parley/protocol';
 import { CONSUMER_GROUPS, REDIS_KEYS, streamBacklog } from '@parley/protocol/streams';
 import { loadLibrivoxClips, type SpeechClip } from '../../bench/speechClips.js';
-import { ParleyStack } from './ParleyStack.js';
+import { useOfflineStack } from './test-support/offlineStack.js';
 import { WrtcParticipant } from './WrtcParticipant.js';
 
+/** This file's database on the suite's Redis server. */
+const DB = 13;
+
 describe('kept transcripts across a transcript writer that is killed and restarted (real speech, real stack)', () => {
-  let stack: ParleyStack;
-  let redis: Redis;
   let clips: SpeechClip[];
   let dir: string;
-
-  beforeAll(async () => {
-    clips = loadLibrivoxClips().slice(0, 4);
+  const parley = useOfflineStack(() => {
     dir = mkdtempSync(join(tmpdir(), 'parley-kept-'));
-    stack = await new ParleyStack({
-      offlineEngines: true,
-      redisUrl: `${inject('redisUrl')}/13`,
-      apertiumUrl: inject('apertiumUrl'),
+    return {
+      db: DB,
       // A long read, so that the frozen writer is still waiting on it when the next final is written.
       env: { TRANSCRIPT_CLAIM_IDLE_MS: '1500', TRANSCRIPT_BLOCK_MS: '20000', DATABASE_URL: `sqlite:${join(dir, 'parley.db')}`, LOG_LEVEL: 'warn' },
       logDir: 'test-results/kept-transcript-logs',
-    }).start();
-    redis = new Redis(stack.redisUrl);
-  }, 120_000);
+    };
+  });
 
-  afterAll(async () => {
-    redis?.disconnect();
-    await stack?.stop();
-    rmSync(dir, { recursive: true, force: true });
+  beforeAll(() => {
+    clips = loadLibrivoxClips().slice(0, 4);
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function pendingOf(consumer: string): Promise<number> {
-    const consumers = (await redis.xinfo('CONSUMERS', REDIS_KEYS.transcript, CONSUMER_GROUPS.transcript)) as unknown[][];
+    const consumers = (await parley.redis.xinfo('CONSUMERS', REDIS_KEYS.transcript, CONSUMER_GROUPS.transcript)) as unknown[][];
     for (const c of consumers) {
       const info: Record<string, unknown> = {};
       for (let i = 0; i + 1 < c.length; i += 2) info[String(c[i])] = c[i + 1];
@@ -45,44 +42,48 @@ describe('kept transcripts across a transcript writer that is killed and restart
     return 0;
   }
 
+  /** This stack's transcript writer is blocked in its read of the stream (Redis' client list; other files' stacks use other databases). */
+  async function writerReadWaiting(): Promise<boolean> {
+    const clients = String(await parley.redis.client('LIST')).split('\n');
+    return clients.some((line) => / name=parley-transcripts /.test(line) && line.includes(` db=${DB} `) && / flags=\w*b/.test(line) && / cmd=xreadgroup /.test(line));
+  }
+
   it('stores every final exactly once, in order, with its translations', async () => {
     const room = `kept-${Date.now()}`;
-    const reader = await WrtcParticipant.join({ url: stack.url, room, name: 'Lucía', speaks: 'es', reads: 'es' });
-    const speaker = await WrtcParticipant.join({ url: stack.url, room, name: 'Sam', speaks: 'en', reads: 'en' });
+    const reader = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Lucía', speaks: 'es', reads: 'es' });
+    const speaker = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Sam', speaks: 'en', reads: 'en' });
     const finals = (): Caption[] => reader.captions.filter((c) => c.kind === 'final' && c.sourceText !== '');
     try {
       await speaker.startMicrophone();
       await speaker.sendSilence(0.5);
-      const speaking = (async () => {
-        for (const clip of clips) {
-          await speaker.sendPcm(clip.samples48k);
-          await speaker.sendSilence(2);
-        }
-      })();
+      const speaking = speaker.speakPhrases(clips.map((c) => c.samples48k));
 
       await reader.waitForCaption(() => finals().length >= 1, 60_000);
       // Frozen, the writer still takes the next entry off the stream (its blocked read is answered) but never stores it.
-      const first = stack.transcriptWriter!;
-      const firstName = (await redis.xinfo('CONSUMERS', REDIS_KEYS.transcript, CONSUMER_GROUPS.transcript) as unknown[][]).map((c) => String(c[1]))[0]!;
+      // It is frozen only while that read is waiting: caught between storing one entry and reading the
+      // next, it would hold nothing.
+      const first = parley.stack.transcriptWriter!;
+      const firstName = (await parley.redis.xinfo('CONSUMERS', REDIS_KEYS.transcript, CONSUMER_GROUPS.transcript) as unknown[][]).map((c) => String(c[1]))[0]!;
+      await expect.poll(writerReadWaiting, { timeout: 10_000 }).toBe(true);
       first.kill('SIGSTOP');
       await reader.waitForCaption(() => finals().length >= 2, 60_000);
       await expect.poll(() => pendingOf(firstName), { timeout: 10_000 }).toBeGreaterThan(0);
       first.kill('SIGKILL');
       await first.waitForExit();
       await reader.waitForCaption(() => finals().length >= 3, 60_000);
-      await stack.startTranscriptWriter();
+      await parley.stack.startTranscriptWriter();
       await speaking;
       await reader.waitForCaption(() => finals().length >= clips.length, 60_000);
 
       // Everything written is stored and acknowledged: nothing pending, nothing unread.
       await expect
         .poll(async () => {
-          const { lag, pending } = await streamBacklog(redis, REDIS_KEYS.transcript, CONSUMER_GROUPS.transcript);
+          const { lag, pending } = await streamBacklog(parley.redis, REDIS_KEYS.transcript, CONSUMER_GROUPS.transcript);
           return pending + lag;
         }, { timeout: 60_000 })
         .toBe(0);
 
-      const page = (await (await fetch(`${stack.url}/api/rooms/${room}/transcript?lang=es`)).json()) as TranscriptPage;
+      const page = (await (await fetch(`${parley.stack.url}/api/rooms/${room}/transcript?lang=es`)).json()) as TranscriptPage;
       // Finals can reach the reader out of order (one decodes longer); the transcript is in speaking order.
       const shown = finals().sort((a, b) => a.audioEndAtMs - b.audioEndAtMs);
       expect(new Set(shown.map((c) => c.utteranceId)).size, 'the reader saw each final once').toBe(shown.length);
@@ -93,7 +94,7 @@ describe('kept transcripts across a transcript writer that is killed and restart
         expect(segment.translations.es).toBe(shown[i]!.text);
         expect(segment.engine).toBe('pocketsphinx+apertium');
       }
-      const original = (await (await fetch(`${stack.url}/api/rooms/${room}/transcript`)).json()) as TranscriptPage;
+      const original = (await (await fetch(`${parley.stack.url}/api/rooms/${room}/transcript`)).json()) as TranscriptPage;
       expect(original.segments.map((s) => s.text)).toEqual(shown.map((c) => c.sourceText));
       expect(original.segments.every((s, i, all) => i === 0 || s.endedAtMs >= all[i - 1]!.endedAtMs)).toBe(true);
     } finally {

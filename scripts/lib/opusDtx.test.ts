@@ -1,33 +1,24 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadLibrivoxClips, type SpeechClip } from '../../bench/speechClips.js';
 import { wordErrorRate } from '../../workers/src/stt/wer.js';
-import { ParleyStack } from './ParleyStack.js';
+import { useOfflineStack } from './test-support/offlineStack.js';
 import { WrtcParticipant } from './WrtcParticipant.js';
 
 /** Opus packets a browser sends per second of audio without DTX (20 ms each). */
 const PACKETS_PER_SECOND = 50;
 
 describe('OPUS_DTX: quiet microphones send almost nothing, and phrases still end and are captioned', () => {
-  let stack: ParleyStack;
+  const parley = useOfflineStack({ db: 53, env: { OPUS_DTX: 'true' }, logDir: 'test-results/dtx-logs' });
   let clip: SpeechClip;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     clip = loadLibrivoxClips().find((c) => c.id.endsWith('0920'))!;
-    stack = await new ParleyStack({
-      offlineEngines: true,
-      redisUrl: `${inject('redisUrl')}/53`,
-      apertiumUrl: inject('apertiumUrl'),
-      env: { OPUS_DTX: 'true' },
-      logDir: 'test-results/dtx-logs',
-    }).start();
-  }, 120_000);
-
-  afterAll(() => stack?.stop());
+  });
 
   it('forwards a tenth or so of the packets while the speaker is silent; the phrase after it gets its final', async () => {
     const room = `dtx-${Date.now()}`;
-    const listener = await WrtcParticipant.join({ url: stack.url, room, name: 'Lee', speaks: 'en', reads: 'en' });
-    const speaker = await WrtcParticipant.join({ url: stack.url, room, name: 'Sam', speaks: 'en', reads: 'en' });
+    const listener = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Lee', speaks: 'en', reads: 'en' });
+    const speaker = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Sam', speaks: 'en', reads: 'en' });
     try {
       await listener.startListening();
       await speaker.startMicrophone();

@@ -3,11 +3,10 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CONSUMER_GROUPS, REDIS_KEYS, STREAMS, speakerAudioStatsSchema, type SpeakerAudioStats } from '@parley/protocol/streams';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CONSUMER_GROUPS, REDIS_KEYS, STREAMS, pcmSamples, speakerAudioStatsSchema, type SpeakerAudioStats } from '@parley/protocol/streams';
 import { loadLibrivoxClips } from '../../bench/speechClips.js';
-import { ParleyStack } from './ParleyStack.js';
+import { useOfflineStack } from './test-support/offlineStack.js';
 import { WrtcParticipant } from './WrtcParticipant.js';
 
 const WHISPER_FIXTURE = fileURLToPath(new URL('../../workers/test-fixtures/models/tiny-whisper', import.meta.url));
@@ -17,7 +16,7 @@ function synth(seconds: number, ...effect: string[]): Int16Array {
   const raw = execFileSync('sox', ['-n', '-t', 'raw', '-r', '48000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-L', '-', 'synth', String(seconds), ...effect], {
     maxBuffer: 64 * 1024 * 1024,
   });
-  return new Int16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+  return pcmSamples(raw);
 }
 
 /** Room noise: brown-ish rumble, a little hiss and mains hum, at a level a laptop mic hears. */
@@ -36,50 +35,38 @@ describe.each([
   { engine: 'pocketsphinx', db: 42 },
   { engine: 'whisper', db: 43 },
 ])('silence and noise with $engine (real WebRTC, VAD, worker)', ({ engine, db }) => {
-  let stack: ParleyStack;
-  let redis: Redis;
   let modelsDir: string | undefined;
-
-  beforeAll(async () => {
+  const parley = useOfflineStack(() => {
     const env: NodeJS.ProcessEnv = {};
     if (engine === 'whisper') {
       // The random-weight test model, where the worker looks for whisper-tiny.
       modelsDir = mkdtempSync(join(tmpdir(), 'parley-noise-models-'));
       symlinkSync(WHISPER_FIXTURE, join(modelsDir, 'whisper-tiny'));
-      Object.assign(env, { MODELS_DIR: modelsDir, MODEL_SIZE: 'tiny' });
+      Object.assign(env, { MODELS_DIR: modelsDir, MODEL_SIZE: 'tiny', STT_ENGINE: 'whisper' });
     }
-    stack = await new ParleyStack({
-      offlineEngines: true,
-      redisUrl: `${inject('redisUrl')}/${db}`,
-      apertiumUrl: inject('apertiumUrl'),
-      env: { ...env, ...(engine === 'whisper' && { STT_ENGINE: 'whisper' }) },
-      logDir: `test-results/noise-${engine}-logs`,
-    }).start();
-    redis = new Redis(stack.redisUrl);
-  }, 120_000);
+    return { db, env, logDir: `test-results/noise-${engine}-logs` };
+  });
 
-  afterAll(async () => {
-    redis?.disconnect();
-    await stack?.stop();
+  afterAll(() => {
     if (modelsDir) rmSync(modelsDir, { recursive: true, force: true });
   });
 
   async function statsOf(room: string, speakerId: string): Promise<SpeakerAudioStats> {
-    const raw = await redis.get(REDIS_KEYS.speakerAudioStats(room, speakerId));
+    const raw = await parley.redis.get(REDIS_KEYS.speakerAudioStats(room, speakerId));
     if (!raw) throw new Error(`the sfu wrote no audio stats for ${speakerId}`);
     return speakerAudioStatsSchema.parse(JSON.parse(raw));
   }
 
   async function assignmentsFor(room: string): Promise<number> {
-    const entries = await redis.xrange(REDIS_KEYS.sttAssign, '-', '+');
+    const entries = await parley.redis.xrange(REDIS_KEYS.sttAssign, '-', '+');
     return entries.map(([, fields]) => STREAMS.sttAssign.parse(fields)).filter((p) => p.ok && p.value.room === room).length;
   }
 
   it('makes no caption from 30 s of silence and 30 s of room noise that reached the sfu, and captions speech after it', async () => {
     const room = `quiet-${engine}-${Date.now()}`;
-    const listener = await WrtcParticipant.join({ url: stack.url, room, name: 'Lee', speaks: 'en', reads: 'es' });
-    const silent = await WrtcParticipant.join({ url: stack.url, room, name: 'Quiet', speaks: 'en', reads: 'en' });
-    const noisy = await WrtcParticipant.join({ url: stack.url, room, name: 'Noisy', speaks: 'en', reads: 'en' });
+    const listener = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Lee', speaks: 'en', reads: 'es' });
+    const silent = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Quiet', speaks: 'en', reads: 'en' });
+    const noisy = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Noisy', speaks: 'en', reads: 'en' });
     try {
       await Promise.all([silent.startMicrophone(), noisy.startMicrophone()]);
       await Promise.all([silent.sendSilence(30), noisy.sendPcm(roomNoise(30))]);
@@ -109,7 +96,7 @@ describe.each([
       expect(await assignmentsFor(room)).toBeGreaterThanOrEqual(1);
       // The worker finished each utterance VAD let through (its final went out, whatever Whisper's filters left of it).
       await expect
-        .poll(async () => ((await redis.xpending(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt)) as [number])[0], { timeout: 60_000 })
+        .poll(async () => ((await parley.redis.xpending(REDIS_KEYS.sttAssign, CONSUMER_GROUPS.stt)) as [number])[0], { timeout: 60_000 })
         .toBe(0);
       if (engine === 'pocketsphinx') {
         const final = await listener.waitForCaption((c) => c.kind === 'final' && c.text !== '', 30_000);

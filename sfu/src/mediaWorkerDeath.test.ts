@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadLibrivoxClips, type SpeechClip } from '../../bench/speechClips.js';
 import { httpOk } from '../../scripts/lib/freePort.js';
-import { ParleyStack } from '../../scripts/lib/ParleyStack.js';
+import { useOfflineStack } from '../../scripts/lib/test-support/offlineStack.js';
 import { WrtcParticipant } from '../../scripts/lib/WrtcParticipant.js';
 
 const LOG_DIR = 'test-results/media-worker-death-logs';
@@ -26,28 +26,17 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
 }
 
 describe('a media process killed mid-room (real sfu, mediasoup workers, WebRTC, stt and mt workers)', () => {
-  let stack: ParleyStack;
+  const parley = useOfflineStack({ db: 17, env: { MEDIASOUP_WORKERS: '2', LOG_LEVEL: 'info' }, logDir: LOG_DIR });
   let clips: SpeechClip[];
 
-  beforeAll(async () => {
+  beforeAll(() => {
     clips = loadLibrivoxClips();
-    stack = await new ParleyStack({
-      offlineEngines: true,
-      redisUrl: `${inject('redisUrl')}/17`,
-      apertiumUrl: inject('apertiumUrl'),
-      env: { MEDIASOUP_WORKERS: '2', LOG_LEVEL: 'info' },
-      logDir: LOG_DIR,
-    }).start();
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   it('keeps the sfu up, rebuilds the room on another media process, and audio and captions resume', async () => {
     const room = `worker-death-${Date.now()}`;
-    const listener = await WrtcParticipant.join({ url: stack.url, room, name: 'Lee', speaks: 'es', reads: 'es' });
-    const speaker = await WrtcParticipant.join({ url: stack.url, room, name: 'Sam', speaks: 'en', reads: 'en' });
+    const listener = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Lee', speaks: 'es', reads: 'es' });
+    const speaker = await WrtcParticipant.join({ url: parley.stack.url, room, name: 'Sam', speaks: 'en', reads: 'en' });
     try {
       await listener.startListening();
       await speaker.startMicrophone();
@@ -63,11 +52,11 @@ describe('a media process killed mid-room (real sfu, mediasoup workers, WebRTC, 
       process.kill(victim!, 'SIGKILL');
 
       await until(() => listener.mediaResets > 0 && speaker.mediaResets > 0, 'both clients told to set their audio up again');
-      expect(await httpOk(`${stack.url}/healthz`)).toBe(true);
+      expect(await httpOk(`${parley.stack.url}/healthz`)).toBe(true);
       await until(() => mediaPidsOf(room).length > 1, 'the room rebuilt');
       const rebuiltOn = mediaPidsOf(room).at(-1)!;
       expect(rebuiltOn).not.toBe(victim);
-      await until(() => httpOk(`${stack.url}/readyz`), 'the sfu ready again');
+      await until(() => httpOk(`${parley.stack.url}/readyz`), 'the sfu ready again');
 
       // Audio: a new consumer of the speaker on the listener's side, carrying sound again.
       await until(() => listener.remoteAudio(speaker.peerId) !== undefined && listener.remoteAudio(speaker.peerId) !== heardBefore, 'the speaker heard again');
@@ -79,7 +68,7 @@ describe('a media process killed mid-room (real sfu, mediasoup workers, WebRTC, 
       // Captions: a final of an utterance spoken after the rebuild.
       const after = await listener.waitForCaption((c) => c.kind === 'final' && c.lang === 'es' && c.text.length > 0 && c.utteranceId !== before.utteranceId, 30_000);
       expect(after.speakerId).toBe(speaker.peerId);
-      expect(stack.processes.find((p) => p.name === 'sfu')!.deathReason).toBeUndefined();
+      expect(parley.stack.processes.find((p) => p.name === 'sfu')!.deathReason).toBeUndefined();
     } finally {
       await speaker.close();
       await listener.close();
