@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { ChildProcess } from './ChildProcess.js';
 import { freePort, httpOk, waitFor } from './freePort.js';
 import { mediasoupWorkerBin } from './mediasoupWorker.js';
-import { redisServerArgs } from './services.js';
+import { redisServerArgs, waitForRedis } from './services.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const APERTIUM_MODES_DIR = '/usr/share/apertium/modes';
@@ -145,15 +144,7 @@ export class ParleyStack {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     const redis = this.spawn('redis', 'redis-server', redisServerArgs(port, { dataDir }));
     this.redisUrl = `redis://127.0.0.1:${port}`;
-    const client = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    try {
-      await waitFor('redis', async () => {
-        if (client.status !== 'ready') await client.connect().catch(() => client.disconnect());
-        return (await client.ping()) === 'PONG';
-      }, 15_000, () => redis.deathReason);
-    } finally {
-      client.disconnect();
-    }
+    await waitForRedis(this.redisUrl, 15_000, () => redis.deathReason);
   }
 
   private async startApertium(): Promise<void> {

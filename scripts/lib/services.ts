@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { ChildProcess } from './ChildProcess.js';
 import { freePort, httpOk, waitFor } from './freePort.js';
 import { mediasoupWorkerBin } from './mediasoupWorker.js';
@@ -15,6 +16,23 @@ export function redisServerArgs(port: number, options: { dataDir?: string } = {}
     ? ['--dir', options.dataDir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '']
     : ['--save', '', '--appendonly', 'no'];
   return ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--databases', '64'];
+}
+
+/**
+ * Resolves once the Redis at `url` answers PING, which means its data is loaded, not merely that
+ * its port is open. Refused connections until then are expected and not reported.
+ */
+export async function waitForRedis(url: string, timeoutMs: number, isDead: () => string | undefined): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await waitFor('redis', async () => {
+      if (client.status !== 'ready') await client.connect().catch(() => client.disconnect());
+      return (await client.ping()) === 'PONG';
+    }, timeoutMs, isDead);
+  } finally {
+    client.disconnect();
+  }
 }
 
 export interface SfuProcessOptions {

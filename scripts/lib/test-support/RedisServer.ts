@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { ChildProcess } from '../ChildProcess.js';
-import { freePort, waitFor } from '../freePort.js';
-import { redisServerArgs } from '../services.js';
+import { freePort } from '../freePort.js';
+import { redisServerArgs, waitForRedis } from '../services.js';
 
 /**
  * A redis-server of a test's own, persisting as Parley's launcher and deploy files run it (an
@@ -34,18 +33,7 @@ export class RedisServer {
       logFile: this.logDir ? `${this.logDir}/redis.log` : undefined,
     });
     this.process = child;
-    const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    // Refused connections are expected until the server is up: the probe below tries again.
-    client.on('error', () => undefined);
-    try {
-      // Ready means the append-only file is loaded, not merely that the port is open.
-      await waitFor('redis', async () => {
-        if (client.status !== 'ready') await client.connect().catch(() => client.disconnect());
-        return (await client.ping()) === 'PONG';
-      }, 15_000, () => child.deathReason);
-    } finally {
-      client.disconnect();
-    }
+    await waitForRedis(this.url, 15_000, () => child.deathReason);
     return this;
   }
 
