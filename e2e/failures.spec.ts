@@ -51,3 +51,40 @@ test('failures people meet say what happened and what to do: microphone refused,
     await speaker.close();
   });
 });
+
+test('the lobby works without the room’s script; when that script cannot be fetched, joining says so and Reload recovers', async ({ stack }) => {
+  const room = `load-${Date.now().toString(36)}`;
+  // No service worker: it would answer from its own cache, past the route below.
+  const context = await speakerBrowser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  const roomScript = /\/assets\/Room-[\w-]+\.js$/;
+  const refused: string[] = [];
+  await page.route(roomScript, (route) => {
+    refused.push(route.request().url());
+    return route.abort('internetdisconnected');
+  });
+  try {
+    await test.step('the lobby opens and fetches the room in the background (refused here)', async () => {
+      await page.goto(stack.url);
+      await page.getByTestId('name').fill('Lou');
+      await page.getByTestId('room').fill(room);
+      await expect.poll(() => refused.length).toBeGreaterThan(0);
+    });
+
+    await test.step('joining says the page could not be loaded, and offers a reload', async () => {
+      await page.getByTestId('join-listen').click();
+      await expect(page.getByTestId('page-load-error')).toContainText('This part of Parley could not be loaded');
+    });
+
+    await test.step('with the connection back, Reload brings the lobby with my choices, and joining works', async () => {
+      await page.unroute(roomScript);
+      await page.getByTestId('page-load-error').getByRole('button', { name: 'Reload' }).click();
+      await expect(page.getByTestId('name')).toHaveValue('Lou');
+      await expect(page.getByTestId('room')).toHaveValue(room);
+      await page.getByTestId('join-listen').click();
+      await page.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
+    });
+  } finally {
+    await context.close();
+  }
+});

@@ -1,16 +1,21 @@
-import { useCallback, useEffect, useState } from 'react';
+import { Suspense, lazy, useCallback, useEffect, useState } from 'react';
 import type { JoinRequest, LanguageCode, MeReply, RoomSummary } from '@parley/protocol';
 import { AccountBar } from './AccountBar';
 import { api, fetchMe } from './auth';
-import { History } from './history/History';
 import { rememberVisit } from './history/roomHistory';
 import { Lobby, type LobbyValues } from './lobby/Lobby';
 import { RoomCreator } from './lobby/RoomCreator';
 import { browserLanguage, loadPrefs, savePrefs } from './prefs';
-import { Room } from './room/Room';
 import { historyFromLocation, historyPath, inviteFromLocation, roomFromLocation, roomPath } from './roomUrl';
+import { PageLoadBoundary, PageLoading } from './PageLoad';
 import { UpdatePrompt } from './UpdatePrompt';
 import { useOnline } from './useOnline';
+
+// The room (mediasoup-client, socket.io: over 40 % of the app's script) and History load on first
+// use, so the lobby opens sooner; the room's part is fetched in the background once the lobby shows.
+const loadRoom = () => import('./room/Room');
+const Room = lazy(() => loadRoom().then((m) => ({ default: m.Room })));
+const History = lazy(() => import('./history/History').then((m) => ({ default: m.History })));
 
 type Screen =
   | { kind: 'lobby'; error: string | null }
@@ -126,6 +131,12 @@ export function App() {
   const openHistory = useCallback((room: string | null) => navigate({ kind: 'history', room }, historyPath(room)), [navigate]);
   const backToLobby = useCallback(() => navigate({ kind: 'lobby', error: null }, lobbyValues.room ? roomPath(lobbyValues.room) : '/'), [navigate, lobbyValues.room]);
 
+  useEffect(() => {
+    if (screen.kind !== 'lobby') return;
+    const timer = setTimeout(() => void loadRoom().catch(() => undefined), 1_000);
+    return () => clearTimeout(timer);
+  }, [screen.kind]);
+
   const title = screen.kind === 'room' ? `${screen.request.room} · Parley` : screen.kind === 'history' ? 'History · Parley' : 'Parley';
   useEffect(() => {
     document.title = title;
@@ -177,7 +188,9 @@ export function App() {
   }
   return (
     <>
-      {page}
+      <PageLoadBoundary key={screen.kind}>
+        <Suspense fallback={<PageLoading />}>{page}</Suspense>
+      </PageLoadBoundary>
       <UpdatePrompt inRoom={screen.kind === 'room'} />
     </>
   );
