@@ -83,6 +83,28 @@ describe('SileroVad', () => {
     for (const p of parallel) expect(p).toEqual(sequential);
   });
 
+  it('classifies the frames of concurrent streams together, with the results of one by one', async () => {
+    const clip = speech.subarray(0, 16_000);
+    const alone = await probabilities(vad.createStream(), clip);
+    const before = vad.stats();
+    const together = await Promise.all([1, 2, 3, 4].map(() => probabilities(vad.createStream(), clip)));
+    const after = vad.stats();
+    for (const p of together) expect(p).toEqual(alone);
+    expect(after.frames - before.frames).toBe(4 * alone.length);
+    // Each inference carried one frame of each of the four streams.
+    expect(after.inferences - before.inferences).toBe(alone.length);
+  });
+
+  it('classifies one frame at a time with maxBatch 1', async () => {
+    const single = await SileroVad.open(defaultSileroModelPath(), { maxBatch: 1 });
+    const clip = speech.subarray(0, 8_000);
+    const together = await Promise.all([1, 2].map(() => probabilities(single.createStream(), clip)));
+    const stats = single.stats();
+    expect(stats.frames).toBe(2 * together[0]!.length);
+    expect(stats.inferences).toBe(stats.frames);
+    expect(together[1]).toEqual(together[0]);
+  });
+
   it('forgets its state on reset()', async () => {
     const stream = vad.createStream();
     const fresh = await probabilities(stream, speech.subarray(0, 16_000));
