@@ -127,6 +127,7 @@ export class SfuServer {
   /** Loads the VAD model, connects to Redis and listens; resolves with the bound port. */
   async listen(port = this.config.GATEWAY_PORT, host = this.config.HOST): Promise<number> {
     this.vad = await SileroVad.load();
+    this.metrics.watchVad(this.vad);
     await this.access.open();
     const pool = await MediaWorkerPool.start(mediaSettingsFromConfig(this.config), this.log);
     this.pool = pool;

@@ -114,6 +114,10 @@ describe("the sfu's /metrics (real sfu, mediasoup, WebRTC participants, Redis)",
     // 3 s of audio at 31.25 VAD frames a second.
     expect(sampleValue(metrics, 'parley_stage_duration_seconds_count', { stage: 'vad' })).toBeGreaterThan(80);
     expect(histogramBuckets(metrics, 'parley_stage_duration_seconds', { stage: 'vad' })).toEqual(LATENCY_BUCKETS_SECONDS);
+    const vadFrames = sampleValue(metrics, 'parley_vad_frames_total') ?? 0;
+    expect(vadFrames).toBeGreaterThan(80);
+    expect(sampleValue(metrics, 'parley_vad_inferences_total')).toBeGreaterThan(0);
+    expect(sampleValue(metrics, 'parley_vad_inferences_total')).toBeLessThanOrEqual(vadFrames);
     expect(sampleValue(metrics, 'parley_media_process_cpu_seconds_total', { process: '0' })).toBeGreaterThan(0);
     expect(sampleValue(metrics, 'parley_media_process_resident_memory_bytes', { process: '0' })).toBeGreaterThan(1_000_000);
   });

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Caption } from '@parley/protocol';
 import { LATENCY_BUCKETS_SECONDS } from '@parley/protocol/metrics';
 import type { AuthFailureReason } from '../auth/SocketTokens.js';
+import type { SileroVadStats } from '../audio/SileroVad.js';
 import type { MediaWorkerPool } from '../media/MediaWorkerPool.js';
 import type { RoomRegistry } from '../rooms/RoomRegistry.js';
 import { ForwardedPackets } from './ForwardedPackets.js';
@@ -110,6 +111,29 @@ export class SfuMetrics {
       collect() {
         this.reset();
         for (const { labels, stats } of perProcess()) this.set(labels, stats.residentBytes);
+      },
+    });
+  }
+
+  /** What VAD classified, and in how many runs of the model: frames over runs is how well speakers' frames were batched. */
+  watchVad(vad: { stats(): SileroVadStats }): void {
+    const registers = [this.registry];
+    new Counter({
+      name: 'parley_vad_frames_total',
+      help: 'Audio frames (32 ms) VAD classified, all speakers together.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(vad.stats().frames);
+      },
+    });
+    new Counter({
+      name: 'parley_vad_inferences_total',
+      help: "Runs of the VAD model; each classifies the frames of every speaker that was waiting.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(vad.stats().inferences);
       },
     });
   }
