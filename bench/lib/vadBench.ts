@@ -83,6 +83,7 @@ async function measure(options: VadBenchOptions, streams: RtpPacket[][], maxBatc
   for (const pipeline of pipelines) await pipeline.drain();
   const pipelineStats = pipelines.map((p) => p.stats());
   for (const pipeline of pipelines) pipeline.close();
+  await vad.close();
   const cores = (cpu.user + cpu.system) / 1e6 / wallSeconds;
   const inferences = statsAfter.inferences - statsBefore.inferences;
   return {

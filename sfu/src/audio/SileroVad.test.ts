@@ -103,6 +103,7 @@ describe('SileroVad', () => {
     expect(stats.frames).toBe(2 * together[0]!.length);
     expect(stats.inferences).toBe(stats.frames);
     expect(together[1]).toEqual(together[0]);
+    await single.close();
   });
 
   it('forgets its state on reset()', async () => {

@@ -127,6 +127,11 @@ export class SileroVad implements VadModel {
     return { ...this.counters };
   }
 
+  /** Releases a session from open() (the shared one from load() lives as long as the process). */
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+
   /**
    * Classifies one frame with its stream's state. Frames handed in before the next turn of the
    * event loop (and while an inference runs) are classified together.
@@ -196,7 +201,7 @@ class SileroVadStream implements VadStream {
   private state: Float32Array = new Float32Array(STATE_SIZE);
   /** Bumped by reset() so that an inference still running then cannot restore the old state. */
   private generation = 0;
-  /** Cleared lazily: an inference in flight during reset() may still be reading the buffer. */
+  /** Cleared lazily: a frame still waiting for its batch during reset() is read from the buffer later. */
   private contextStale = false;
 
   constructor(private readonly model: SileroVad) {}
