@@ -34,6 +34,7 @@ FROM node:20-bookworm-slim AS stt
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us ca-certificates \
+      lttoolbox apertium-eng-spa wamerican \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production HEALTH_PORT=9101 HEALTH_HOST=0.0.0.0 MODELS_DIR=/app/models-cache
@@ -52,6 +53,7 @@ FROM nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04 AS stt-cuda
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us ca-certificates \
+      lttoolbox apertium-eng-spa wamerican \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=node:20-bookworm-slim /usr/local/bin/node /usr/local/bin/node
 WORKDIR /app

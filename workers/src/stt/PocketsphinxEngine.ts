@@ -6,6 +6,7 @@
  * So finishing a 5 s utterance takes about 0.15 s once its last chunk has been written.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,7 +107,10 @@ export class PocketsphinxEngine implements SttEngine {
   private readonly lender: DecoderLender;
   private closed = false;
 
-  private constructor(decoders: PocketsphinxDecoder[]) {
+  private constructor(
+    decoders: PocketsphinxDecoder[],
+    private readonly dictionary: string,
+  ) {
     this.idle = decoders;
     this.lender = {
       acquire: () => this.acquire(),
@@ -142,7 +146,7 @@ export class PocketsphinxEngine implements SttEngine {
       const reason = failure.reason as Error;
       throw new Error(`pocketsphinx could not load its English model: ${reason.message}`, { cause: reason });
     }
-    return new PocketsphinxEngine(decoders);
+    return new PocketsphinxEngine(decoders, model.dict);
   }
 
   open(lang: LanguageCode): SttStream {
@@ -151,6 +155,12 @@ export class PocketsphinxEngine implements SttEngine {
       throw new RangeError(`PocketsphinxEngine.open: pocketsphinx recognises only English ("en"), not "${String(lang)}"`);
     }
     return new PocketsphinxEngineStream(this.lender);
+  }
+
+  /** The dictionary's words; alternative pronunciations ("the(2)") are the same word. */
+  async vocabulary(): Promise<string[]> {
+    const text = await readFile(this.dictionary, 'utf8');
+    return [...new Set(text.split('\n').map((line) => line.split(/\s/, 1)[0]!.replace(/\(\d+\)$/, '')).filter(Boolean))];
   }
 
   async close(): Promise<void> {

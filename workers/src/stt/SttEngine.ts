@@ -33,6 +33,11 @@ export interface SttEngine {
   readonly name: string;
   readonly languages: readonly LanguageCode[];
   open(lang: LanguageCode): SttStream;
+  /**
+   * Every word the engine can write, for engines with a fixed vocabulary (pocketsphinx's
+   * pronunciation dictionary); the readable-text clean-up finds the names among them.
+   */
+  vocabulary?(): Promise<string[]>;
   /** Releases models and threads. Idempotent. */
   close(): Promise<void>;
 }

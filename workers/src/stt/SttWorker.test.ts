@@ -100,6 +100,16 @@ describe('SttWorker (real Redis, real pocketsphinx)', () => {
     await w.close();
   });
 
+  it('writes the names it is given with their capitals, in interims and in the final', async () => {
+    const w = worker({ properNouns: new Map([['man', 'Man']]) });
+    await w.start();
+    const id = await speak(['en'], { chunkDelayMs: 150 });
+    const final = await until('the final', () => captions.find((c) => c.utteranceId === id && c.kind === 'final'));
+    expect(final.text).toMatch(/young Man\.$/);
+    expect(captions.filter((c) => c.utteranceId === id).some((c) => /\bman\b/.test(c.text))).toBe(false);
+    await w.close();
+  });
+
   it('sheds interims when it is behind (all audio already waiting) but never the final', async () => {
     const id = await speak(['en']);
     const w = worker();

@@ -4,6 +4,7 @@ import type { LanguageCode } from '@parley/protocol';
 import { CONSUMER_GROUPS, PermanentFailure, REDIS_KEYS, STREAMS, StreamConsumer, streamBacklog, type Delivery, type SttAssignment } from '@parley/protocol/streams';
 import { CaptionPublisher } from '../CaptionPublisher.js';
 import type { WorkerMetrics } from '../metrics/WorkerMetrics.js';
+import type { ProperNouns } from '../text/properNouns.js';
 import type { SttEngine } from './SttEngine.js';
 import { UtteranceJob, type RecognisedText } from './UtteranceJob.js';
 
@@ -15,6 +16,8 @@ export interface SttWorkerOptions {
    * pauses); off for engines that punctuate themselves.
    */
   readableText: boolean;
+  /** Names the readable text writes with their capitals ("john" → "John"). */
+  properNouns?: ProperNouns;
   consumer: string;
   concurrency: number;
   leaseMs: number;
@@ -98,6 +101,7 @@ export class SttWorker {
         assignment,
         engine,
         readableText: this.options.readableText,
+        properNouns: this.options.properNouns,
         reader,
         interimIntervalSeconds: this.options.interimIntervalSeconds,
         chunkTimeoutMs: this.options.chunkTimeoutMs ?? 30_000,

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { CaptionKind } from '@parley/protocol';
 import { pcmSamples, utteranceAudioStream, type SttAssignment } from '@parley/protocol/streams';
+import type { ProperNouns } from '../text/properNouns.js';
 import { readableText } from '../text/readableText.js';
 import type { SttEngine, SttStream } from './SttEngine.js';
 
@@ -16,6 +17,8 @@ export interface UtteranceJobOptions {
   engine: SttEngine;
   /** Clean the engine's words up for reading (engines that give bare lower-case words). */
   readableText: boolean;
+  /** Names to write with their capitals in readable text. */
+  properNouns?: ProperNouns;
   /** A connection of its own: this job blocks on XREAD. */
   reader: Redis;
   interimIntervalSeconds: number;
@@ -117,6 +120,6 @@ export class UtteranceJob {
   private shown(stream: SttStream, raw: string, final: boolean): string {
     const text = raw.trim();
     if (!this.options.readableText || !text) return text;
-    return readableText(stream.words?.() ?? text, { final });
+    return readableText(stream.words?.() ?? text, { final, properNouns: this.options.properNouns });
   }
 }

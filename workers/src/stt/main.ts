@@ -6,6 +6,7 @@ import { timedSttEngine } from '../metrics/timedEngines.js';
 import { CATALOG } from '../models/catalog.js';
 import { mtEngines } from '../mt/mtEngines.js';
 import { runWorker } from '../runWorker.js';
+import { loadProperNouns } from '../text/properNouns.js';
 import { sttEngines } from './sttEngines.js';
 import { SttWorker } from './SttWorker.js';
 
@@ -17,10 +18,13 @@ await runWorker('stt', async ({ config, redis, log, consumer, metrics }) => {
   const table = engineTable(definition, mt.choose);
   await publishEngineTable(redis, table);
   log.info({ stt: engine.name, languages: engine.languages, modelsDir: config.MODELS_DIR, engines: table }, 'engines chosen');
+  const readableText = !definition.punctuates;
+  const properNouns = readableText && engine.vocabulary && engine.languages.includes('en') ? await loadProperNouns(() => engine.vocabulary!(), log) : undefined;
   const worker = new SttWorker({
     redis,
     engine: timedSttEngine(engine, metrics),
-    readableText: !definition.punctuates,
+    readableText,
+    properNouns,
     consumer,
     concurrency: config.STT_CONCURRENCY,
     leaseMs: config.STT_LEASE_MS,

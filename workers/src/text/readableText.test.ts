@@ -50,6 +50,12 @@ describe('readableText', () => {
     expect(readableText(spoken('ask dr smith'), { final: true })).toBe('Ask Dr. smith.');
   });
 
+  it('writes the names it is given with their capital wherever they stand', () => {
+    const properNouns = new Map([['madrid', 'Madrid'], ['monday', 'Monday'], ['marianne', 'Marianne']]);
+    expect(readableText(spoken('marianne flies to madrid |0.8 monday i think'), { final: true, properNouns })).toBe('Marianne flies to Madrid. Monday I think.');
+    expect(readableText('we met in madrid', { final: false })).toBe('We met in madrid');
+  });
+
   it('ends a sentence shaped like a question with a question mark', () => {
     expect(readableText(spoken('where did he go |0.8 is it raining |0.8 what a day'), { final: true })).toBe('Where did he go? Is it raining? What a day.');
     expect(readableText('will is here', { final: true })).toBe('Will is here.');

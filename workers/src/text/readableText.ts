@@ -1,3 +1,4 @@
+import type { ProperNouns } from './properNouns.js';
 import { writeNumbers } from './spokenNumbers.js';
 
 /** One recognised word and when it was said, in seconds from the start of the utterance. */
@@ -14,6 +15,8 @@ export interface ReadableTextOptions {
   sentencePauseSeconds?: number;
   /** The utterance is over: its last sentence gets its full stop (an interim is still growing). */
   final: boolean;
+  /** Words written with a capital wherever they stand ("john" → "John"): see findProperNouns(). */
+  properNouns?: ProperNouns;
 }
 
 /*
@@ -52,7 +55,7 @@ function bareWord(word: string): string {
 
 /**
  * Turns an engine's bare lower-case words into a caption people read easily: sentences with
- * capitals, "I", numbers in digits, and punctuation where the speaker paused. `words` without
+ * capitals, "I" and names, numbers in digits, and punctuation where the speaker paused. `words` without
  * timings (a plain string) gets everything but the pause punctuation.
  */
 export function readableText(words: readonly TimedWord[] | string, options: ReadableTextOptions): string {
@@ -97,7 +100,7 @@ export function readableText(words: readonly TimedWord[] | string, options: Read
       let spoken = 0;
       const out = written.map((word, i) => {
         spoken += spans[i]!;
-        let shown = TITLES[word] ?? I_FORMS[word] ?? word;
+        let shown = TITLES[word] ?? I_FORMS[word] ?? options.properNouns?.get(word) ?? word;
         if (i === 0) shown = capitalise(shown);
         const isLast = i === written.length - 1;
         if (!isLast && commas[index]![spoken - 1]) shown += ',';
