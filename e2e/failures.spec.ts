@@ -32,10 +32,10 @@ test('failures people meet say what happened and what to do: microphone refused,
   await test.step('joining with the refused microphone still joins, to listen, and says why', async () => {
     await page.getByTestId('name').fill('Flo');
     await page.getByTestId('room').fill(room);
-    await page.getByTestId('speaks').selectOption('fr');
-    await page.getByTestId('reads').selectOption('fr');
-    await expect(page.getByTestId('speech-engine')).toHaveText('This server cannot recognise Français speech: others will hear you, but get no captions of you.');
-    await expect(page.getByTestId('pair-engine')).toHaveText('This server cannot caption anything in Français yet: choose another language to read.');
+    await page.getByTestId('speaks').selectOption('de');
+    await page.getByTestId('reads').selectOption('de');
+    await expect(page.getByTestId('speech-engine')).toHaveText('This server cannot recognise Deutsch speech: others will hear you, but get no captions of you.');
+    await expect(page.getByTestId('pair-engine')).toHaveText('This server cannot caption anything in Deutsch yet: choose another language to read.');
     await page.getByTestId('join-mic').click();
     await page.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
     await expect(page.getByTestId('mic-problem')).toHaveText(/^Microphone access was blocked, so you are listening only\./);
@@ -45,7 +45,7 @@ test('failures people meet say what happened and what to do: microphone refused,
     const speaker = await speakerBrowser.newPage();
     await joinRoom(speaker, stack.url, { name: 'Ed', room, speaks: 'en', reads: 'en', withMic: true });
     const banner = page.getByTestId('pair-unavailable');
-    await expect(banner).toContainText('No captions in Français for Ed (who speaks English)');
+    await expect(banner).toContainText('No captions in Deutsch for Ed (who speaks English)');
     await page.getByTestId('room-reads').selectOption('es');
     await expect(banner).toHaveCount(0);
     await speaker.close();

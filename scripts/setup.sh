@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   redis-server            # queues between the sfu and the workers
   pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev  # offline English speech recognition
-  apertium-apy apertium-eng-spa                                          # offline translation server and pairs
+  apertium-apy apertium-eng-spa apertium-eng-cat apertium-fr-es apertium-es-pt apertium-spa-ita  # offline translation server and pairs
   wamerican               # spelling word list: with Apertium's English dictionary, which recognised words are names
   chromium                # browser for the end-to-end tests
   sox espeak-ng pocketsphinx-testdata                                    # test audio: recorded and synthetic speech

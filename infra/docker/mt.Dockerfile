@@ -25,7 +25,7 @@ COPY workers workers
 FROM node:20-bookworm-slim AS mt
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      apertium-apy apertium-eng-spa ca-certificates \
+      apertium-apy apertium-eng-spa apertium-eng-cat apertium-fr-es apertium-es-pt apertium-spa-ita ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production HEALTH_PORT=9102 HEALTH_HOST=0.0.0.0 MODELS_DIR=/app/models-cache

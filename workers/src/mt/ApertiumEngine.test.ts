@@ -39,7 +39,23 @@ describe('ApertiumEngine (real apertium-apy)', () => {
     expect(engine.supports('en', 'es')).toBe(true);
     expect(engine.supports('es', 'en')).toBe(true);
     expect(engine.route('en', 'en')).toEqual(['en']);
+    expect(engine.route('en', 'ca')).toEqual(['en', 'ca']);
+    for (const to of ['fr', 'pt', 'it'] as const) expect(engine.route('en', to)).toEqual(['en', 'es', to]);
     expect(engine.supports('en', 'nl')).toBe(false);
+    expect(engine.supports('en', 'de')).toBe(false);
+  });
+
+  it('translates English into French, Portuguese and Italian through Spanish, and into Catalan directly', async () => {
+    const english = 'I think the weather is good.';
+    const spanish = await engine.translate(english, 'en', 'es');
+    expect(spanish).toMatch(/^Pienso que el tiempo es/);
+    const via = { fr: /^Je pense que le temps est/, pt: /^Penso que o tempo é/, it: /^Penso che (il|la) (tempo|meteo) è/ } as const;
+    for (const [to, pattern] of Object.entries(via) as [keyof typeof via, RegExp][]) {
+      const translated = await engine.translate(english, 'en', to);
+      expect(translated).toMatch(pattern);
+      expect(translated).toBe(await engine.translate(spanish, 'es', to));
+    }
+    expect(await engine.translate(english, 'en', 'ca')).toMatch(/^Penso que (el|els) temps/);
   });
 
   it('refuses a pair with no route, as not retryable', async () => {
