@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ApertiumEngine, cleanApertiumOutput, uncapitaliseAfterUnknownOpening } from './ApertiumEngine.js';
+import { ApertiumEngine, cleanApertiumOutput, spanishOpeningMarks, uncapitaliseAfterUnknownOpening } from './ApertiumEngine.js';
 import { MtError } from './MtEngine.js';
 
 describe('ApertiumEngine (real apertium-apy)', () => {
@@ -26,6 +26,18 @@ describe('ApertiumEngine (real apertium-apy)', () => {
   it('shows unknown words without marks and does not capitalise the word after an unknown first word', async () => {
     expect(await engine.translate('Marianne was here. Elinor was there.', 'en', 'es')).toBe('Marianne era aquí. Elinor era allí.');
     expect(await engine.translate('He said blorf is good.', 'en', 'es')).not.toMatch(/[*@#]/);
+  });
+
+  it('opens Spanish questions and exclamations with ¿ and ¡', async () => {
+    expect(await engine.translate('Where are you going? I am here.', 'en', 'es')).toMatch(/^¿Dónde .*\? Soy aquí\.$/);
+    expect(await engine.translate('Is it raining? What a day!', 'en', 'es')).toMatch(/^¿Es lloviendo\? ¡Qué .*día!$/);
+    // Only Spanish: Catalan, like English, writes the closing mark alone.
+    expect(await engine.translate('Where are you going?', 'en', 'ca')).not.toMatch(/¿/);
+    expect(spanishOpeningMarks('"Eres seguro?" Dijo. (Y tú?) Vale!! Ya. ¿Dónde? ¡Sí!')).toBe('"¿Eres seguro?" Dijo. (¿Y tú?) ¡Vale!! Ya. ¿Dónde? ¡Sí!');
+    expect(spanishOpeningMarks('Juan, dónde estás? Aquí')).toBe('¿Juan, dónde estás? Aquí');
+    expect(spanishOpeningMarks('Sin pregunta. Nada')).toBe('Sin pregunta. Nada');
+    expect(spanishOpeningMarks('?')).toBe('?');
+    expect(spanishOpeningMarks('Es el Sr. Coulter aquí? Sí.')).toBe('¿Es el Sr. Coulter aquí? Sí.');
   });
 
   it('lower-cases only the word after a sentence-opening run of unknown words', () => {

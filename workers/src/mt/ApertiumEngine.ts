@@ -40,6 +40,32 @@ export function uncapitaliseAfterUnknownOpening(marked: string): string {
 }
 
 /**
+ * Spanish opens a question with "¿" and an exclamation with "¡"; Apertium's English–Spanish pair
+ * writes only the closing mark ("Dónde vas?"). Each sentence that ends with "?" or "!" and has no
+ * opening mark gets one at its start, inside any opening quote or bracket.
+ */
+export function spanishOpeningMarks(text: string): string {
+  const pieces = text.split(/(?<=[.?!…]["'»)\]]*)(\s+)/u);
+  // Sentences, each with the space after it; a title's full stop ("Sr. Coulter") ends none.
+  const sentences: string[] = [];
+  for (let i = 0; i < pieces.length; i += 2) {
+    const sentence = pieces[i]! + (pieces[i + 1] ?? '');
+    const last = sentences.length - 1;
+    if (last >= 0 && /(^|\s)(Sr|Sra|Srta|Dr|Dra|Ud|Uds)\.\s*$/u.test(sentences[last]!)) sentences[last] += sentence;
+    else sentences.push(sentence);
+  }
+  return sentences
+    .map((sentence) =>
+      sentence.replace(/^(["'«(\[—-]*)(.*?)([?!]+)(["'»)\]]*\s*)$/su, (whole, opening: string, body: string, end: string, closing: string) => {
+        const open = /^\?+$/.test(end) ? '¿' : /^!+$/.test(end) ? '¡' : undefined;
+        if (!open || body.trim() === '' || body.includes(open)) return whole;
+        return `${opening}${open}${body}${end}${closing}`;
+      }),
+    )
+    .join('');
+}
+
+/**
  * Rule-based translation through apertium-apy, which keeps each pair's pipeline warm.
  * Where no direct pair is installed, translates through one intermediate language.
  */
@@ -102,7 +128,7 @@ export class ApertiumEngine implements MtEngine {
       }
       current = cleanApertiumOutput(uncapitaliseAfterUnknownOpening(body.responseData.translatedText));
     }
-    return current;
+    return to === 'es' ? spanishOpeningMarks(current) : current;
   }
 
   private async get(path: string): Promise<unknown> {
