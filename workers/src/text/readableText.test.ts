@@ -45,9 +45,11 @@ describe('readableText', () => {
     expect(readableText("so i'm told that i'll see what i've got and i'd know", { final: true })).toBe("So I'm told that I'll see what I've got and I'd know.");
   });
 
-  it('writes titles as abbreviations, and capitalises after them only where a sentence starts', () => {
-    expect(readableText('mr coulter is the apostle of the middle classes', { final: true })).toBe('Mr. coulter is the apostle of the middle classes.');
-    expect(readableText(spoken('ask dr smith'), { final: true })).toBe('Ask Dr. smith.');
+  it('writes titles as abbreviations, with a capital for the name after them, and starts no sentence at their full stop', () => {
+    expect(readableText('mr coulter is the apostle of the middle classes', { final: true })).toBe('Mr. Coulter is the apostle of the middle classes.');
+    expect(readableText(spoken('ask dr smith'), { final: true })).toBe('Ask Dr. Smith.');
+    expect(readableText('and mister john dashwood had then leisure', { final: true })).toBe('And Mr. John dashwood had then leisure.');
+    expect(readableText('thank you mister', { final: true })).toBe('Thank you mister.');
   });
 
   it('writes the names it is given with their capital wherever they stand', () => {

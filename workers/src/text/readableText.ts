@@ -28,6 +28,8 @@ const DEFAULT_COMMA_PAUSE_SECONDS = 0.25;
 const DEFAULT_SENTENCE_PAUSE_SECONDS = 0.6;
 
 const TITLES: Record<string, string> = { mr: 'Mr.', mrs: 'Mrs.', ms: 'Ms.', dr: 'Dr.' };
+/** Said before a name, these are written as its title ("mister smith" → "Mr. Smith"); alone they stay words. */
+const SPOKEN_TITLES: Record<string, string> = { mister: 'Mr.' };
 const I_FORMS: Record<string, string> = { i: 'I', "i'm": "I'm", "i'll": "I'll", "i've": "I've", "i'd": "I'd" };
 const QUESTION_WORDS = new Set(['who', 'what', 'where', 'when', 'why', 'how', 'which', 'whose']);
 const AUXILIARIES = new Set(['is', 'are', 'was', 'were', 'do', 'does', 'did', 'can', 'could', 'will', 'would', 'should', 'have', 'has', 'had', 'am']);
@@ -98,10 +100,14 @@ export function readableText(words: readonly TimedWord[] | string, options: Read
       const { words: written, spans } = writeNumbers(s.words);
       // A comma after the last spoken word of a number stays with the number.
       let spoken = 0;
+      let afterTitle = false;
       const out = written.map((word, i) => {
         spoken += spans[i]!;
-        let shown = TITLES[word] ?? I_FORMS[word] ?? options.properNouns?.get(word) ?? word;
-        if (i === 0) shown = capitalise(shown);
+        const title = TITLES[word] ?? (i + 1 < written.length ? SPOKEN_TITLES[word] : undefined);
+        let shown = title ?? I_FORMS[word] ?? options.properNouns?.get(word) ?? word;
+        // The word after a title is the name it goes with.
+        if (i === 0 || afterTitle) shown = capitalise(shown);
+        afterTitle = title !== undefined;
         const isLast = i === written.length - 1;
         if (!isLast && commas[index]![spoken - 1]) shown += ',';
         return shown;
