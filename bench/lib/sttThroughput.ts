@@ -57,7 +57,7 @@ async function speak(redis: Redis, speaker: number, utteranceId: string, samples
     // The last audio chunk comes at the speaker's pause, the final (empty) one at the endpoint, with no speech since.
     audio.addTo(multi, { seq, final: seq === chunks, pause: seq === chunks - 1, endsAtPause: seq === chunks, endAtMs: Date.now(), pcm: Buffer.from(part.buffer, part.byteOffset, part.byteLength) });
     if (seq === 0) {
-      STREAMS.sttAssign.addTo(multi, { utteranceId, room: 'bench-stt', speakerId: `speaker-${speaker}`, speakerName: `Speaker ${speaker}`, srcLang: 'en', targetLangs: ['en'], startedAtMs: Date.now() });
+      STREAMS.sttAssign.addTo(multi, { utteranceId, room: 'bench-stt', speakerId: `speaker-${speaker}`, speakerName: `Speaker ${speaker}`, srcLang: 'en', targetLangs: ['en'], startedAtMs: Date.now(), names: [] });
     }
     await multi.exec();
     const aheadMs = startMs + ((seq + 1) * CHUNK_SAMPLES * 1000) / 16_000 - performance.now();

@@ -61,6 +61,7 @@ export class SpeakerFeed {
         speakerName: peer.name,
         srcLang: peer.speaks,
         targetLangs: () => room.captionLanguages(),
+        names: () => room.nameWords(),
       },
       outageBudget: options.outageBudget,
       log,

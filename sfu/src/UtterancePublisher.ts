@@ -12,6 +12,8 @@ export interface UtteranceContext {
   srcLang: LanguageCode;
   /** Read at the start of each utterance: who is in the room then decides the translations. */
   targetLangs: () => LanguageCode[];
+  /** Read at the start of each utterance: the words of the display names in the room (nameWords()). */
+  names?: () => string[];
 }
 
 export interface UtteranceChunk {
@@ -79,7 +81,10 @@ export class UtterancePublisher {
     const audio = utteranceAudioStream(utteranceId);
     const c = this.options.context;
     // Read now, not when the write goes out after an outage.
-    const assignment = chunk.seq === 0 ? { utteranceId, room: c.room, speakerId: c.speakerId, speakerName: c.speakerName, srcLang: c.srcLang, targetLangs: c.targetLangs(), startedAtMs: Date.now() } : undefined;
+    const assignment =
+      chunk.seq === 0
+        ? { utteranceId, room: c.room, speakerId: c.speakerId, speakerName: c.speakerName, srcLang: c.srcLang, targetLangs: c.targetLangs(), startedAtMs: Date.now(), names: c.names?.() ?? [] }
+        : undefined;
     const cutAtMs = Date.now();
     this.writes.push({
       bytes: chunk.pcm.length,

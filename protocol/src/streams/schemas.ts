@@ -59,6 +59,39 @@ const asLanguages = z.preprocess(
 export const utteranceIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'utterance id has unexpected characters');
 
 /** Assignment of one utterance: who spoke, in which room and language, and who reads it. */
+/** Caps on the names an assignment carries: words of the room's display names. */
+export const MAX_NAME_WORDS = 64;
+const NAME_WORD = /^[\p{L}][\p{L}'’-]{1,31}$/u;
+
+/**
+ * The words of people's display names, for the recogniser's clean-up to write with their
+ * capitals: "Mary-Jane O'Neil, PhD" → Mary-Jane, O'Neil, PhD. Words of 2–32 letters (apostrophes
+ * and hyphens inside), each once whatever its case, at most MAX_NAME_WORDS.
+ */
+export function nameWords(displayNames: Iterable<string>): string[] {
+  const seen = new Set<string>();
+  const words: string[] = [];
+  for (const name of displayNames) {
+    for (const raw of name.normalize('NFC').split(/[^\p{L}'’-]+/u)) {
+      const word = raw.replace(/^['’-]+|['’-]+$/gu, '');
+      const key = word.toLowerCase();
+      if (!NAME_WORD.test(word) || seen.has(key)) continue;
+      if (words.length >= MAX_NAME_WORDS) return words;
+      seen.add(key);
+      words.push(word);
+    }
+  }
+  return words;
+}
+
+const asNameWords = z.preprocess(
+  (v) => {
+    const s = Buffer.isBuffer(v) ? v.toString('utf8') : v;
+    return typeof s === 'string' ? s.split(',').filter(Boolean) : s;
+  },
+  z.array(z.string().regex(NAME_WORD, 'a name word is 2–32 letters')).max(MAX_NAME_WORDS),
+);
+
 export const sttAssignmentSchema = z.object({
   utteranceId: asString.pipe(utteranceIdSchema),
   room: asString.pipe(roomIdSchema),
@@ -67,6 +100,8 @@ export const sttAssignmentSchema = z.object({
   srcLang: asString.pipe(languageCodeSchema),
   targetLangs: asLanguages,
   startedAtMs: asNumber,
+  /** The words of the display names of the people in the room when the utterance began (nameWords()). */
+  names: asNameWords.default([]),
 });
 export type SttAssignment = z.infer<typeof sttAssignmentSchema>;
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { LanguageCode, Participant } from '@parley/protocol';
+import { nameWords } from '@parley/protocol/streams';
 import { SafeEmitter } from '../SafeEmitter.js';
 import { SignalingError } from '../errors.js';
 import type { MediaWorkerPool } from '../media/MediaWorkerPool.js';
@@ -97,6 +98,11 @@ export class Room extends SafeEmitter<RoomEvents> {
 
   participants(): Participant[] {
     return [...this.peers.values()].map((p) => p.toParticipant());
+  }
+
+  /** The words of everyone's display names, for the captions to write with their capitals. */
+  nameWords(): string[] {
+    return nameWords([...this.peers.values()].map((p) => p.name));
   }
 
   /** Languages somebody in the room reads: the only ones worth translating into. */

@@ -4,18 +4,20 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import type { Caption } from '@parley/protocol';
 import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, recordToFields } from '@parley/protocol/streams';
 import { CaptionTail } from '../../../scripts/lib/test-support/CaptionTail.js';
+import { loadProperNouns } from '../text/properNouns.js';
 import { readWav } from '../wav.js';
 import { PocketsphinxEngine } from './PocketsphinxEngine.js';
 import { SttWorker, type SttWorkerOptions } from './SttWorker.js';
 
 const CLIP = '/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav';
+const NAMES_CLIP = '/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav';
 const CHUNK_SAMPLES = 8_000;
 
 describe('SttWorker (real Redis, real pocketsphinx)', () => {
   let redis: Redis;
   let tail: CaptionTail;
   let engine: PocketsphinxEngine;
-  let samples: Int16Array;
+  let clipSamples: Int16Array;
   let captions: Caption[] = [];
   let utteranceCount = 0;
 
@@ -24,7 +26,7 @@ describe('SttWorker (real Redis, real pocketsphinx)', () => {
     tail = new CaptionTail(redis);
     captions = tail.captions;
     engine = await PocketsphinxEngine.create({ poolSize: 2 });
-    samples = (await readWav(CLIP)).samples;
+    clipSamples = (await readWav(CLIP)).samples;
   });
 
   beforeEach(async () => {
@@ -53,7 +55,8 @@ describe('SttWorker (real Redis, real pocketsphinx)', () => {
   }
 
   /** Writes an utterance as the sfu does: its chunks, and an assignment with the first. */
-  async function speak(targetLangs: string[], options: { chunkDelayMs?: number; corruptSeq?: number } = {}): Promise<string> {
+  async function speak(targetLangs: string[], options: { chunkDelayMs?: number; corruptSeq?: number; clip?: Int16Array; names?: string[] } = {}): Promise<string> {
+    const samples = options.clip ?? clipSamples;
     utteranceCount += 1;
     const utteranceId = `spk-${Date.now()}-${utteranceCount}`;
     const key = REDIS_KEYS.utteranceAudio(utteranceId);
@@ -64,7 +67,7 @@ describe('SttWorker (real Redis, real pocketsphinx)', () => {
       await redis.xadd(key, '*', ...recordToFields({ seq, final: seq === chunks - 1, endAtMs: Date.now(), pcm }));
       if (seq === 0) {
         await redis.xadd(REDIS_KEYS.sttAssign, '*', ...recordToFields({
-          utteranceId, room: 'stt-test', speakerId: 'spk', speakerName: 'Sam', srcLang: 'en', targetLangs, startedAtMs: Date.now(),
+          utteranceId, room: 'stt-test', speakerId: 'spk', speakerName: 'Sam', srcLang: 'en', targetLangs, startedAtMs: Date.now(), names: options.names ?? [],
         }));
       }
       if (options.chunkDelayMs) await new Promise((r) => setTimeout(r, options.chunkDelayMs));
@@ -101,12 +104,31 @@ describe('SttWorker (real Redis, real pocketsphinx)', () => {
   });
 
   it('writes the names it is given with their capitals, in interims and in the final', async () => {
-    const w = worker({ properNouns: new Map([['man', 'Man']]) });
+    const w = worker({ names: { names: new Map([['man', 'Man']]), common: new Set() } });
     await w.start();
     const id = await speak(['en'], { chunkDelayMs: 150 });
     const final = await until('the final', () => captions.find((c) => c.utteranceId === id && c.kind === 'final'));
     expect(final.text).toMatch(/young Man\.$/);
     expect(captions.filter((c) => c.utteranceId === id).some((c) => /\bman\b/.test(c.text))).toBe(false);
+    await w.close();
+  });
+
+  it('writes the names of the people in the room with their capitals, but not common words that are someone\'s name', async () => {
+    const names = await loadProperNouns(() => engine.vocabulary(), { info: () => undefined, warn: () => undefined });
+    const w = worker({ names });
+    await w.start();
+    const clip = (await readWav(NAMES_CLIP)).samples;
+    // "and mister john dashwood had then leisure to consider how much there might be prudently in his power to do for them"
+    const plain = await speak(['en'], { clip });
+    const withRoom = await speak(['en'], { clip, names: ['John', 'dashwood', 'Power', 'Much'] });
+    const finalOf = (id: string) => until('the final', () => captions.find((c) => c.utteranceId === id && c.kind === 'final'));
+    const before = (await finalOf(plain)).text;
+    const after = (await finalOf(withRoom)).text;
+    expect(before).toMatch(/\bMr\. John dashwood\b/);
+    expect(after).toMatch(/\bMr\. John Dashwood\b/);
+    // "much" and "power" are English words, whoever is called so.
+    expect(after).toMatch(/\b(much|power)\b/);
+    expect(after).not.toMatch(/\b(Much|Power)\b/);
     await w.close();
   });
 

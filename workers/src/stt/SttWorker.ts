@@ -4,7 +4,7 @@ import type { LanguageCode } from '@parley/protocol';
 import { CONSUMER_GROUPS, PermanentFailure, REDIS_KEYS, STREAMS, StreamConsumer, streamBacklog, type Delivery, type SttAssignment } from '@parley/protocol/streams';
 import { CaptionPublisher } from '../CaptionPublisher.js';
 import type { WorkerMetrics } from '../metrics/WorkerMetrics.js';
-import type { ProperNouns } from '../text/properNouns.js';
+import { withRoomNames, type NameLexicon } from '../text/properNouns.js';
 import type { SttEngine } from './SttEngine.js';
 import { UtteranceJob, type RecognisedText } from './UtteranceJob.js';
 
@@ -16,8 +16,8 @@ export interface SttWorkerOptions {
    * pauses); off for engines that punctuate themselves.
    */
   readableText: boolean;
-  /** Names the readable text writes with their capitals ("john" → "John"). */
-  properNouns?: ProperNouns;
+  /** Names the readable text writes with their capitals ("madrid" → "Madrid"), with the room's people's. */
+  names?: NameLexicon;
   consumer: string;
   concurrency: number;
   leaseMs: number;
@@ -101,7 +101,7 @@ export class SttWorker {
         assignment,
         engine,
         readableText: this.options.readableText,
-        properNouns: this.options.properNouns,
+        properNouns: this.options.names && withRoomNames(this.options.names, assignment.names),
         reader,
         interimIntervalSeconds: this.options.interimIntervalSeconds,
         chunkTimeoutMs: this.options.chunkTimeoutMs ?? 30_000,

@@ -19,12 +19,12 @@ await runWorker('stt', async ({ config, redis, log, consumer, metrics }) => {
   await publishEngineTable(redis, table);
   log.info({ stt: engine.name, languages: engine.languages, modelsDir: config.MODELS_DIR, engines: table }, 'engines chosen');
   const readableText = !definition.punctuates;
-  const properNouns = readableText && engine.vocabulary && engine.languages.includes('en') ? await loadProperNouns(() => engine.vocabulary!(), log) : undefined;
+  const names = readableText && engine.vocabulary && engine.languages.includes('en') ? await loadProperNouns(() => engine.vocabulary!(), log) : undefined;
   const worker = new SttWorker({
     redis,
     engine: timedSttEngine(engine, metrics),
     readableText,
-    properNouns,
+    names,
     consumer,
     concurrency: config.STT_CONCURRENCY,
     leaseMs: config.STT_LEASE_MS,

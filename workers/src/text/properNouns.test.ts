@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PocketsphinxEngine } from '../stt/PocketsphinxEngine.js';
-import { DEFAULT_WORD_LIST, englishAnalyser, findProperNouns, loadProperNouns } from './properNouns.js';
+import { DEFAULT_WORD_LIST, englishAnalyser, findProperNouns, loadProperNouns, withRoomNames } from './properNouns.js';
 
 /** Debian's apertium-eng-spa and wamerican, installed by setup. */
 const analyser = englishAnalyser();
@@ -22,7 +22,8 @@ describe('findProperNouns (Apertium\'s English analyser and the wamerican word l
 
   it('capitalises words the dictionary knows only as names, and leaves every other word alone', async () => {
     const vocabulary = ['monday', 'madrid', 'english', 'marianne', 'europe', "england's", 'ward', 'pastor', 'will', 'mark', 'the', 'table', 'dashwood', "'bout", 'x'];
-    const names = await findProperNouns({ vocabulary, analyser: analyser!, wordList: DEFAULT_WORD_LIST });
+    const { names, common } = await findProperNouns({ vocabulary, analyser: analyser!, wordList: DEFAULT_WORD_LIST });
+    expect([...common].sort()).toEqual(['mark', 'table', 'the', 'will']);
     expect(Object.fromEntries(names)).toEqual({
       monday: 'Monday',
       madrid: 'Madrid',
@@ -38,29 +39,51 @@ describe('findProperNouns (Apertium\'s English analyser and the wamerican word l
     copyFileSync(DEFAULT_WORD_LIST, wordList);
     const cacheDir = join(dir, 'cache');
     const sources = { vocabulary: ['paris', 'table'], analyser: analyser!, wordList, cacheDir };
-    expect(Object.fromEntries(await findProperNouns(sources))).toEqual({ paris: 'Paris' });
+    expect(Object.fromEntries((await findProperNouns(sources)).names)).toEqual({ paris: 'Paris' });
     // A second start reads the file: an entry written into it shows up.
     const [file] = readdirSync(cacheDir);
     const cached = join(cacheDir, file!);
-    writeFileSync(cached, JSON.stringify({ ...JSON.parse(readFileSync(cached, 'utf8')), table: 'TABLE' }));
-    expect((await findProperNouns(sources)).get('table')).toBe('TABLE');
+    const content = JSON.parse(readFileSync(cached, 'utf8')) as { names: Record<string, string>; common: string[] };
+    expect(content.common).toEqual(['table']);
+    writeFileSync(cached, JSON.stringify({ ...content, names: { ...content.names, table: 'TABLE' } }));
+    expect((await findProperNouns(sources)).names.get('table')).toBe('TABLE');
     // Another word list (a new modification time) is not answered from that file.
     utimesSync(wordList, new Date(), new Date(Date.now() + 60_000));
-    expect(Object.fromEntries(await findProperNouns(sources))).toEqual({ paris: 'Paris' });
+    expect(Object.fromEntries((await findProperNouns(sources)).names)).toEqual({ paris: 'Paris' });
   });
 
   it('finds the names among pocketsphinx\'s whole dictionary', async () => {
     const engine = await PocketsphinxEngine.create({ poolSize: 1 });
     try {
       const log = quietLog();
-      const names = await loadProperNouns(() => engine.vocabulary(), log, { cacheDir: join(dir, 'cache') });
-      expect(names!.size).toBeGreaterThan(1_000);
-      expect(names!.get('spanish')).toBe('Spanish');
-      expect(names!.has('would')).toBe(false);
+      const lexicon = await loadProperNouns(() => engine.vocabulary(), log, { cacheDir: join(dir, 'cache') });
+      expect(lexicon!.names.size).toBeGreaterThan(1_000);
+      expect(lexicon!.names.get('spanish')).toBe('Spanish');
+      expect(lexicon!.names.has('would')).toBe(false);
+      expect(lexicon!.common.has('would')).toBe(true);
+      expect(lexicon!.common.has('john')).toBe(false);
       expect(log.lines).toEqual(["names in the recogniser's vocabulary found"]);
     } finally {
       await engine.close();
     }
+  });
+
+  it('adds the words of the room\'s display names, except common words, as typed or with a first capital', () => {
+    const lexicon = { names: new Map([['madrid', 'Madrid']]), common: new Set(['will', 'grace']) };
+    const names = withRoomNames(lexicon, ['John', 'Will', 'grace', 'McDonald', 'nguyen', "O'Neil"]);
+    expect(['john', "john's", 'will', 'grace', 'mcdonald', "mcdonald's", 'nguyen', "o'neil", 'madrid', 'table'].map((w) => names.get(w))).toEqual([
+      'John',
+      "John's",
+      undefined,
+      undefined,
+      'McDonald',
+      "McDonald's",
+      'Nguyen',
+      "O'Neil",
+      'Madrid',
+      undefined,
+    ]);
+    expect(withRoomNames(lexicon, [])).toBe(lexicon.names);
   });
 
   it('says why names stay in lower case when the word list is missing', async () => {

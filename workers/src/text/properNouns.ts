@@ -5,8 +5,21 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** Lower-case word → how it is written ("john" → "John", "monday" → "Monday"). */
-export type ProperNouns = ReadonlyMap<string, string>;
+/** Lower-case word → how it is written ("john" → "John", "monday" → "Monday"), or undefined. */
+export interface ProperNouns {
+  get(word: string): string | undefined;
+}
+
+/** What the clean-up knows of English names, found once per start. */
+export interface NameLexicon {
+  /** The recogniser's words that are names wherever they stand. */
+  names: ReadonlyMap<string, string>;
+  /**
+   * The recogniser's words Apertium's English dictionary knows in lower case: a person in the room
+   * called Will or Grace does not make "will" or "grace" a name, one called John makes "john" one.
+   */
+  common: ReadonlySet<string>;
+}
 
 export interface ProperNounSources {
   /** The words the recogniser can write, lower case (pocketsphinx's pronunciation dictionary). */
@@ -25,7 +38,7 @@ export interface ProperNounSources {
 export const DEFAULT_WORD_LIST = '/usr/share/dict/american-english';
 const APERTIUM_DIR = '/usr/share/apertium';
 /** Bump when the rule below changes, so cached lists made by the old rule are not used. */
-const RULE_VERSION = 2;
+const RULE_VERSION = 3;
 const WORD = /^[a-z][a-z']*[a-z]$/;
 
 /** Apertium's English analyser from an installed pair (English–Spanish first), or undefined. */
@@ -55,12 +68,13 @@ export function defaultCacheDir(): string {
  * "pastor" and "bob", which Apertium's dictionary only knows as names). Doubtful words stay in
  * lower case: a missing capital reads better than a wrong one.
  */
-export async function findProperNouns(sources: ProperNounSources): Promise<ProperNouns> {
+export async function findProperNouns(sources: ProperNounSources): Promise<NameLexicon> {
   const words = [...new Set([...sources.vocabulary].map((w) => w.toLowerCase()))].filter((w) => WORD.test(w)).sort();
   const cacheFile = sources.cacheDir && join(sources.cacheDir, `proper-nouns-${cacheKey(words, sources)}.json`);
   if (cacheFile) {
     try {
-      return new Map(Object.entries(JSON.parse(await readFile(cacheFile, 'utf8')) as Record<string, string>));
+      const cached = JSON.parse(await readFile(cacheFile, 'utf8')) as { names: Record<string, string>; common: string[] };
+      return { names: new Map(Object.entries(cached.names)), common: new Set(cached.common) };
     } catch {
       // Not made yet, or unreadable: made again below.
     }
@@ -72,9 +86,10 @@ export async function findProperNouns(sources: ProperNounSources): Promise<Prope
       .filter((line) => line !== '' && line === line.toLowerCase()),
   );
   // A possessive is its name's: "england's" is written as "england" is.
-  const stems = [...new Set(words.map(stem))].filter((w) => WORD.test(w) && !lowerInList.has(w));
+  const stems = [...new Set(words.map(stem))].filter((w) => WORD.test(w));
   const lowerKnown = await analyse(sources.analyser, stems);
-  const capitalisedStems = stems.filter((_, i) => !lowerKnown[i]).map(capitalised);
+  const common = new Set(stems.filter((_, i) => lowerKnown[i]));
+  const capitalisedStems = stems.filter((w, i) => !lowerKnown[i] && !lowerInList.has(w)).map(capitalised);
   const capitalKnown = await analyse(sources.analyser, capitalisedStems);
   const nameStems = new Set(capitalisedStems.filter((_, i) => capitalKnown[i]).map((w) => w.toLowerCase()));
   const names = new Map<string, string>();
@@ -85,11 +100,34 @@ export async function findProperNouns(sources: ProperNounSources): Promise<Prope
     // A cache that cannot be written (a read-only home) only means computing it again next time.
     const partial = `${cacheFile}.${process.pid}.part`;
     await mkdir(sources.cacheDir!, { recursive: true })
-      .then(() => writeFile(partial, JSON.stringify(Object.fromEntries(names))))
+      .then(() => writeFile(partial, JSON.stringify({ names: Object.fromEntries(names), common: [...common] })))
       .then(() => rename(partial, cacheFile))
       .catch(() => undefined);
   }
-  return names;
+  return { names, common };
+}
+
+/**
+ * The lexicon's names plus the room's: each word of the display names of the people in the room,
+ * as they typed it (with a first capital if they typed none), unless it is a common English word.
+ * pocketsphinx writes "thanks john"; in a room with a John it reads "Thanks John".
+ */
+export function withRoomNames(lexicon: NameLexicon, roomWords: readonly string[]): ProperNouns {
+  const room = new Map<string, string>();
+  for (const word of roomWords) {
+    const key = word.toLowerCase();
+    if (!lexicon.common.has(key)) room.set(key, word === key ? capitalised(word) : word);
+  }
+  if (!room.size) return lexicon.names;
+  return {
+    get(word) {
+      const own = room.get(word);
+      if (own) return own;
+      const base = stem(word);
+      const name = base !== word ? room.get(base) : undefined;
+      return name ? name + word.slice(base.length) : lexicon.names.get(word);
+    },
+  };
 }
 
 function stem(word: string): string {
@@ -146,7 +184,7 @@ interface Log {
  * The names among an English recogniser's words, or undefined (saying why in the log) where the
  * sources are not installed or the analyser fails: captions then keep names in lower case.
  */
-export async function loadProperNouns(vocabulary: () => Promise<string[]>, log: Log, sources: { analyser?: string; wordList?: string; cacheDir?: string } = {}): Promise<ProperNouns | undefined> {
+export async function loadProperNouns(vocabulary: () => Promise<string[]>, log: Log, sources: { analyser?: string; wordList?: string; cacheDir?: string } = {}): Promise<NameLexicon | undefined> {
   const analyser = sources.analyser ?? englishAnalyser();
   const wordList = sources.wordList ?? DEFAULT_WORD_LIST;
   if (!analyser || !existsSync(wordList)) {
@@ -157,9 +195,9 @@ export async function loadProperNouns(vocabulary: () => Promise<string[]>, log: 
     return undefined;
   }
   try {
-    const names = await findProperNouns({ vocabulary: await vocabulary(), analyser, wordList, cacheDir: sources.cacheDir ?? defaultCacheDir() });
-    log.info({ names: names.size }, 'names in the recogniser\'s vocabulary found');
-    return names;
+    const lexicon = await findProperNouns({ vocabulary: await vocabulary(), analyser, wordList, cacheDir: sources.cacheDir ?? defaultCacheDir() });
+    log.info({ names: lexicon.names.size, commonWords: lexicon.common.size }, 'names in the recogniser\'s vocabulary found');
+    return lexicon;
   } catch (error) {
     log.warn({ err: (error as Error).message }, 'names are written in lower case: they could not be found');
     return undefined;
