@@ -86,12 +86,44 @@ describe('writeNumbers', () => {
     expect(write('one hundred and five people')).toBe('105 people');
     expect(write('two thousand and twenty three')).toBe('2023');
     expect(write('a hundred years')).toBe('100 years');
-    expect(write('three million four hundred thousand')).toBe('3400000');
+    expect(write('three million four hundred thousand')).toBe('3,400,000');
+    expect(write('twelve thousand five hundred')).toBe('12,500');
+    expect(write('two thousand five hundred')).toBe('2500');
     expect(write('twelve')).toBe('12');
+  });
+
+  it('writes whole millions and billions with the word', () => {
+    expect(write('five million people')).toBe('5 million people');
+    expect(write('twenty five billion')).toBe('25 billion');
+    expect(write('one point five million')).toBe('1.5 million');
   });
 
   it('reads years said as two pairs of digits', () => {
     expect(write('in nineteen eighty four')).toBe('in 1984');
+    expect(write('in twenty twenty four and twenty ten')).toBe('in 2024 and 2010');
+    expect(write('by twenty fifteen')).toBe('by 2015');
+    expect(write('twenty one people')).toBe('21 people');
+  });
+
+  it('reads decimals and percentages, also of single digits', () => {
+    expect(write('zero point two five')).toBe('0.25');
+    expect(write('it grew two point five percent')).toBe('it grew 2.5%');
+    expect(write('fifty percent of them')).toBe('50% of them');
+    expect(write('five percent')).toBe('5%');
+    expect(write('one point oh five')).toBe('1.05');
+    expect(write('the point is five')).toBe('the point is five');
+    expect(write('ten point')).toBe('10 point');
+  });
+
+  it('writes times after "at", "until"… and before a.m. or p.m.', () => {
+    expect(write('we meet at three thirty')).toBe('we meet at 3:30');
+    expect(write('until twelve fifteen')).toBe('until 12:15');
+    expect(write('at five oh five a m')).toBe('at 5:05 a.m.');
+    expect(write('by nine fifty nine p.m.')).toBe('by 9:59 p.m.');
+    expect(write('five pm tomorrow')).toBe('5 p.m. tomorrow');
+    // Without either, the words say nothing of a time.
+    expect(write('at two')).toBe('at two');
+    expect(write('page five twenty')).toBe('page five 20');
   });
 
   it('writes ordinals of ten and more with their suffix', () => {

@@ -1,8 +1,11 @@
 /**
  * Spoken English numbers as people write them: "twenty five" → "25", "one hundred and five" →
- * "105", "nineteen eighty four" → "1984", "twenty first" → "21st". Numbers below ten stay words
- * ("two cats"), as most style guides write them, and so do runs of single digits, whose meaning
- * (a code, a count) the words alone do not tell.
+ * "105", "nineteen eighty four" and "twenty twenty four" → "1984", "2024", "twenty first" →
+ * "21st", "twelve thousand five hundred" → "12,500", "five million" → "5 million", "one point
+ * five" → "1.5", "fifty percent" → "50%", and times after "at", "by", "until"… or before
+ * "a.m."/"p.m.": "at three thirty" → "at 3:30", "five p m" → "5 p.m.". Other numbers below ten
+ * stay words ("two cats"), as most style guides write them, and so do runs of single digits,
+ * whose meaning (a code, a count) the words alone do not tell.
  */
 
 const UNITS: Record<string, number> = {
@@ -65,13 +68,23 @@ function parseNumber(words: readonly string[], start: number): ParsedNumber | un
     if (unit !== undefined) {
       // "two nine": a second unit after a unit starts another number.
       if (lastKind === 'unit' || lastKind === 'teen') break;
+      // "twenty ten", "twenty fifteen": years too.
+      if (lastKind === 'tens' && unit >= 10 && group === 20 && i === start + 1) {
+        group = 2000 + unit;
+        lastKind = 'teen';
+        sawNumber = true;
+        ordinal = isOrdinal;
+        i += 1;
+        break;
+      }
       if (lastKind === 'tens' && unit >= 10) break;
       group += unit;
       lastKind = unit >= 10 ? 'teen' : 'unit';
     } else if (tens !== undefined) {
-      if (lastKind === 'unit' || lastKind === 'tens') break;
-      // "nineteen eighty": a year, read as two pairs of digits.
-      if (lastKind === 'teen') {
+      // "nineteen eighty", "twenty twenty": a year, read as two pairs of digits.
+      const twentyYear = lastKind === 'tens' && group === 20 && i === start + 1;
+      if (lastKind === 'unit' || (lastKind === 'tens' && !twentyYear)) break;
+      if (lastKind === 'teen' || twentyYear) {
         group = group * 100 + tens;
         lastKind = 'tens';
         sawNumber = true;
@@ -105,23 +118,119 @@ function parseNumber(words: readonly string[], start: number): ParsedNumber | un
   return { value: total + group, length, ordinal, singleDigit: length === 1 && total + group < 10 };
 }
 
-/** Replaces spoken numbers of ten and more in lower-case words with digits; other words pass through. */
+/** Words before a time of day: "at three thirty", "until five fifteen". */
+const TIME_BEFORE = new Set(['at', 'by', 'until', 'till', 'from', 'around', 'before', 'after', 'since']);
+const DIGIT_WORDS: Record<string, string> = { zero: '0', oh: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9' };
+
+/** "a m", "a.m.", "am" (after a time) and the p.m. forms; the written form and how many words it took. */
+function meridiem(words: readonly string[], at: number): { text: string; length: number } | undefined {
+  const [word, next] = [words[at], words[at + 1]];
+  if (word === 'a.m.' || word === 'am') return { text: 'a.m.', length: 1 };
+  if (word === 'p.m.' || word === 'pm') return { text: 'p.m.', length: 1 };
+  if ((word === 'a' || word === 'p') && next === 'm') return { text: `${word}.m.`, length: 2 };
+  return undefined;
+}
+
+/** A time of day at words[start]: "three thirty" → 3:30, "five oh five p m" → 5:05 p.m. */
+function parseTime(words: readonly string[], start: number): { text: string; length: number } | undefined {
+  const hour = UNITS[words[start]!];
+  if (hour === undefined || hour < 1 || hour > 12) return undefined;
+  let i = start + 1;
+  let minutes: number | undefined;
+  const [first, second] = [words[i], words[i + 1]];
+  if (first === 'oh' && second !== undefined && (UNITS[second] ?? 0) >= 1 && UNITS[second]! <= 9) {
+    minutes = UNITS[second];
+    i += 2;
+  } else if (first !== undefined && (UNITS[first] ?? 0) >= 10) {
+    minutes = UNITS[first];
+    i += 1;
+  } else if (first !== undefined && first in TENS && TENS[first]! <= 50) {
+    minutes = TENS[first]!;
+    i += 1;
+    const unit = second === undefined ? undefined : UNITS[second];
+    if (unit !== undefined && unit >= 1 && unit <= 9) {
+      minutes += unit;
+      i += 1;
+    }
+  }
+  const ampm = meridiem(words, i);
+  // A bare hour is a time only with a.m./p.m.; hour and minutes also after "at", "until"….
+  if (!ampm && (minutes === undefined || !TIME_BEFORE.has(words[start - 1] ?? ''))) return undefined;
+  const clock = minutes === undefined ? String(hour) : `${hour}:${String(minutes).padStart(2, '0')}`;
+  return { text: ampm ? `${clock} ${ampm.text}` : clock, length: i - start + (ampm?.length ?? 0) };
+}
+
+/** "point five", "point oh two": the digits after a decimal point and how many words they took. */
+function decimals(words: readonly string[], at: number): { digits: string; length: number } | undefined {
+  if (words[at] !== 'point') return undefined;
+  let digits = '';
+  let i = at + 1;
+  while (i < words.length && words[i]! in DIGIT_WORDS) digits += DIGIT_WORDS[words[i++]!];
+  return digits ? { digits, length: i - at } : undefined;
+}
+
+/** 12500 → "12,500"; four digits and fewer as they are (years, "1500"). */
+function grouped(value: number): string {
+  return value >= 10_000 ? value.toLocaleString('en-US') : String(value);
+}
+
+/** Whole millions and billions below a thousand of them as "5 million", others in digits. */
+function cardinal(value: number): string {
+  for (const [scale, name] of [[1_000_000_000, 'billion'], [1_000_000, 'million']] as const) {
+    if (value >= scale && value % scale === 0 && value / scale < 1_000) return `${value / scale} ${name}`;
+  }
+  return grouped(value);
+}
+
+/** Replaces spoken numbers in lower-case words with digits (see above); other words pass through. */
 export function writeNumbers(words: readonly string[]): { words: string[]; spans: number[] } {
   const out: string[] = [];
   /** How many input words each output word stands for. */
   const spans: number[] = [];
+  const push = (text: string, length: number) => {
+    out.push(text);
+    spans.push(length);
+  };
   let i = 0;
   while (i < words.length) {
+    const time = parseTime(words, i);
+    if (time) {
+      push(time.text, time.length);
+      i += time.length;
+      continue;
+    }
     const parsed = parseNumber(words, i);
-    if (!parsed || parsed.value < 10 || parsed.singleDigit) {
-      out.push(words[i]!);
-      spans.push(1);
+    if (!parsed) {
+      push(words[i]!, 1);
       i += 1;
       continue;
     }
-    out.push(parsed.ordinal ? `${parsed.value}${ordinalSuffix(parsed.value)}` : String(parsed.value));
-    spans.push(parsed.length);
-    i += parsed.length;
+    let length = parsed.length;
+    let text = parsed.ordinal ? `${parsed.value}${ordinalSuffix(parsed.value)}` : cardinal(parsed.value);
+    let digits = !parsed.singleDigit && parsed.value >= 10;
+    const fraction = parsed.ordinal ? undefined : decimals(words, i + length);
+    if (fraction && parsed.value < 1_000_000) {
+      text = `${grouped(parsed.value)}.${fraction.digits}`;
+      length += fraction.length;
+      digits = true;
+      const scale = words[i + length];
+      if (scale === 'million' || scale === 'billion') {
+        text += ` ${scale}`;
+        length += 1;
+      }
+    }
+    if (!parsed.ordinal && words[i + length] === 'percent') {
+      text = `${text}%`;
+      length += 1;
+      digits = true;
+    }
+    if (!digits) {
+      push(words[i]!, 1);
+      i += 1;
+      continue;
+    }
+    push(text, length);
+    i += length;
   }
   return { words: out, spans };
 }
