@@ -115,6 +115,24 @@ describe('writeNumbers', () => {
     expect(write('ten point')).toBe('10 point');
   });
 
+  it('writes dates with the month\'s capital and the day in digits', () => {
+    expect(write('on may fifth')).toBe('on May 5');
+    expect(write('june the third')).toBe('June 3');
+    expect(write('march third')).toBe('March 3');
+    expect(write('august twenty first')).toBe('August 21');
+    expect(write('june twelve')).toBe('June 12');
+    expect(write('you may five times')).toBe('you may five times');
+    expect(write('we march the first day')).toBe('we march the first day');
+    expect(write('in may twenty people came')).toBe('in may 20 people came');
+  });
+
+  it('writes amounts of dollars and euros with their sign', () => {
+    expect(write('twenty five dollars')).toBe('$25');
+    expect(write('it costs five euros')).toBe('it costs €5');
+    expect(write('one point five million dollars')).toBe('$1.5 million');
+    expect(write('dollars and cents')).toBe('dollars and cents');
+  });
+
   it('writes times after "at", "until"… and before a.m. or p.m.', () => {
     expect(write('we meet at three thirty')).toBe('we meet at 3:30');
     expect(write('until twelve fifteen')).toBe('until 12:15');

@@ -3,7 +3,8 @@
  * "105", "nineteen eighty four" and "twenty twenty four" → "1984", "2024", "twenty first" →
  * "21st", "twelve thousand five hundred" → "12,500", "five million" → "5 million", "one point
  * five" → "1.5", "fifty percent" → "50%", and times after "at", "by", "until"… or before
- * "a.m."/"p.m.": "at three thirty" → "at 3:30", "five p m" → "5 p.m.". Other numbers below ten
+ * "a.m."/"p.m.": "at three thirty" → "at 3:30", "five p m" → "5 p.m.", dates ("may fifth" →
+ * "May 5") and amounts ("twenty five dollars" → "$25", "five euros" → "€5"). Other numbers below ten
  * stay words ("two cats"), as most style guides write them, and so do runs of single digits,
  * whose meaning (a code, a count) the words alone do not tell.
  */
@@ -118,6 +119,11 @@ function parseNumber(words: readonly string[], start: number): ParsedNumber | un
   return { value: total + group, length, ordinal, singleDigit: length === 1 && total + group < 10 };
 }
 
+/** Months that are also everyday words ("you may", "we march") are dates only before an ordinal. */
+const VERB_MONTHS = new Set(['march', 'may', 'august']);
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const CURRENCIES: Record<string, string> = { dollars: '$', dollar: '$', euros: '€', euro: '€' };
+
 /** Words before a time of day: "at three thirty", "until five fifteen". */
 const TIME_BEFORE = new Set(['at', 'by', 'until', 'till', 'from', 'around', 'before', 'after', 'since']);
 const DIGIT_WORDS: Record<string, string> = { zero: '0', oh: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9' };
@@ -193,6 +199,17 @@ export function writeNumbers(words: readonly string[]): { words: string[]; spans
   };
   let i = 0;
   while (i < words.length) {
+    // "may fifth", "june the third", "august twenty first": a date, the month with its capital.
+    if (MONTHS.includes(words[i]!)) {
+      const ambiguous = VERB_MONTHS.has(words[i]!);
+      const dayAt = words[i + 1] === 'the' && !ambiguous ? i + 2 : i + 1;
+      const day = parseNumber(words, dayAt);
+      if (day && day.value >= 1 && day.value <= 31 && day.length <= 2 && (day.ordinal || (dayAt === i + 1 && !ambiguous))) {
+        push(`${words[i]!.charAt(0).toUpperCase()}${words[i]!.slice(1)} ${day.value}`, dayAt - i + day.length);
+        i = dayAt + day.length;
+        continue;
+      }
+    }
     const time = parseTime(words, i);
     if (time) {
       push(time.text, time.length);
@@ -221,6 +238,12 @@ export function writeNumbers(words: readonly string[]): { words: string[]; spans
     }
     if (!parsed.ordinal && words[i + length] === 'percent') {
       text = `${text}%`;
+      length += 1;
+      digits = true;
+    }
+    const currency = parsed.ordinal ? undefined : CURRENCIES[words[i + length] ?? ''];
+    if (currency && !text.endsWith('%')) {
+      text = `${currency}${text}`;
       length += 1;
       digits = true;
     }
