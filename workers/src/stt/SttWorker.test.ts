@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import type { Caption } from '@parley/protocol';
 import { CONSUMER_GROUPS, REDIS_KEYS, fieldsToRecord, recordToFields } from '@parley/protocol/streams';
 import { CaptionTail } from '../../../scripts/lib/test-support/CaptionTail.js';
-import { loadProperNouns } from '../text/properNouns.js';
+import { loadNameLexicon } from '../text/properNouns.js';
 import { readWav } from '../wav.js';
 import { PocketsphinxEngine } from './PocketsphinxEngine.js';
 import { SttWorker, type SttWorkerOptions } from './SttWorker.js';
@@ -114,7 +114,7 @@ describe('SttWorker (real Redis, real pocketsphinx)', () => {
   });
 
   it('writes the names of the people in the room with their capitals, but not common words that are someone\'s name', async () => {
-    const names = await loadProperNouns(() => engine.vocabulary(), { info: () => undefined, warn: () => undefined });
+    const names = await loadNameLexicon(() => engine.vocabulary(), { info: () => undefined, warn: () => undefined });
     const w = worker({ names });
     await w.start();
     const clip = (await readWav(NAMES_CLIP)).samples;

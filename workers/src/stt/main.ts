@@ -6,7 +6,7 @@ import { timedSttEngine } from '../metrics/timedEngines.js';
 import { CATALOG } from '../models/catalog.js';
 import { mtEngines } from '../mt/mtEngines.js';
 import { runWorker } from '../runWorker.js';
-import { loadProperNouns } from '../text/properNouns.js';
+import { loadNameLexicon } from '../text/properNouns.js';
 import { sttEngines } from './sttEngines.js';
 import { SttWorker } from './SttWorker.js';
 
@@ -19,7 +19,7 @@ await runWorker('stt', async ({ config, redis, log, consumer, metrics }) => {
   await publishEngineTable(redis, table);
   log.info({ stt: engine.name, languages: engine.languages, modelsDir: config.MODELS_DIR, engines: table }, 'engines chosen');
   const readableText = !definition.punctuates;
-  const names = readableText && engine.vocabulary && engine.languages.includes('en') ? await loadProperNouns(() => engine.vocabulary!(), log) : undefined;
+  const names = readableText && engine.vocabulary && engine.languages.includes('en') ? await loadNameLexicon(() => engine.vocabulary!(), log) : undefined;
   const worker = new SttWorker({
     redis,
     engine: timedSttEngine(engine, metrics),

@@ -68,7 +68,7 @@ export function defaultCacheDir(): string {
  * "pastor" and "bob", which Apertium's dictionary only knows as names). Doubtful words stay in
  * lower case: a missing capital reads better than a wrong one.
  */
-export async function findProperNouns(sources: ProperNounSources): Promise<NameLexicon> {
+export async function findNameLexicon(sources: ProperNounSources): Promise<NameLexicon> {
   const words = [...new Set([...sources.vocabulary].map((w) => w.toLowerCase()))].filter((w) => WORD.test(w)).sort();
   const cacheFile = sources.cacheDir && join(sources.cacheDir, `proper-nouns-${cacheKey(words, sources)}.json`);
   if (cacheFile) {
@@ -184,7 +184,7 @@ interface Log {
  * The names among an English recogniser's words, or undefined (saying why in the log) where the
  * sources are not installed or the analyser fails: captions then keep names in lower case.
  */
-export async function loadProperNouns(vocabulary: () => Promise<string[]>, log: Log, sources: { analyser?: string; wordList?: string; cacheDir?: string } = {}): Promise<NameLexicon | undefined> {
+export async function loadNameLexicon(vocabulary: () => Promise<string[]>, log: Log, sources: { analyser?: string; wordList?: string; cacheDir?: string } = {}): Promise<NameLexicon | undefined> {
   const analyser = sources.analyser ?? englishAnalyser();
   const wordList = sources.wordList ?? DEFAULT_WORD_LIST;
   if (!analyser || !existsSync(wordList)) {
@@ -195,7 +195,7 @@ export async function loadProperNouns(vocabulary: () => Promise<string[]>, log: 
     return undefined;
   }
   try {
-    const lexicon = await findProperNouns({ vocabulary: await vocabulary(), analyser, wordList, cacheDir: sources.cacheDir ?? defaultCacheDir() });
+    const lexicon = await findNameLexicon({ vocabulary: await vocabulary(), analyser, wordList, cacheDir: sources.cacheDir ?? defaultCacheDir() });
     log.info({ names: lexicon.names.size, commonWords: lexicon.common.size }, 'names in the recogniser\'s vocabulary found');
     return lexicon;
   } catch (error) {

@@ -15,7 +15,7 @@ export interface ReadableTextOptions {
   sentencePauseSeconds?: number;
   /** The utterance is over: its last sentence gets its full stop (an interim is still growing). */
   final: boolean;
-  /** Words written with a capital wherever they stand ("john" → "John"): see findProperNouns(). */
+  /** Words written with a capital wherever they stand ("john" → "John"): see findNameLexicon(). */
   properNouns?: ProperNouns;
 }
 
