@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ApertiumEngine, cleanApertiumOutput, spanishOpeningMarks, uncapitaliseAfterUnknownOpening } from './ApertiumEngine.js';
+import { ApertiumEngine, cleanApertiumOutput, localiseNumbers, spanishOpeningMarks, uncapitaliseAfterUnknownOpening } from './ApertiumEngine.js';
 import { MtError } from './MtEngine.js';
 
 describe('ApertiumEngine (real apertium-apy)', () => {
@@ -38,6 +38,13 @@ describe('ApertiumEngine (real apertium-apy)', () => {
     expect(spanishOpeningMarks('Sin pregunta. Nada')).toBe('Sin pregunta. Nada');
     expect(spanishOpeningMarks('?')).toBe('?');
     expect(spanishOpeningMarks('Es el Sr. Coulter aquí? Sí.')).toBe('¿Es el Sr. Coulter aquí? Sí.');
+  });
+
+  it('writes numbers as the reader\'s language does, and leaves times alone', async () => {
+    expect(await engine.translate('It grew 2.5% to 1.5 million and 12,500 people by 3:30.', 'en', 'es')).toBe('Creció 2,5% a 1,5 millones y 12.500 personas por 3:30.');
+    expect(await engine.translate('About 12,500 people.', 'en', 'fr')).toMatch(/12\u202f500/);
+    expect(localiseNumbers('1,234,567.89 and 2500 and 0.25 at 10:45, 1.2.3 or 3,5', 'pt')).toBe('1.234.567,89 and 2500 and 0,25 at 10:45, 1.2.3 or 3,5');
+    expect(localiseNumbers('12,500 and 2.5', 'en')).toBe('12,500 and 2.5');
   });
 
   it('lower-cases only the word after a sentence-opening run of unknown words', () => {

@@ -65,6 +65,31 @@ export function spanishOpeningMarks(text: string): string {
     .join('');
 }
 
+/** How each language writes 12,500.75: its thousands separator and decimal mark. */
+const NUMBER_MARKS: Partial<Record<LanguageCode, { thousands: string; decimal: string }>> = {
+  es: { thousands: '.', decimal: ',' },
+  pt: { thousands: '.', decimal: ',' },
+  it: { thousands: '.', decimal: ',' },
+  ca: { thousands: '.', decimal: ',' },
+  fr: { thousands: '\u202f', decimal: ',' },
+  de: { thousands: '.', decimal: ',' },
+  nl: { thousands: '.', decimal: ',' },
+};
+
+/**
+ * Apertium copies numbers as the English caption wrote them ("12,500", "2.5%"); readers of the
+ * languages that write them "12.500" and "2,5" get them so. Times ("3:30") are left alone.
+ */
+export function localiseNumbers(text: string, lang: LanguageCode): string {
+  const marks = NUMBER_MARKS[lang];
+  if (!marks) return text;
+  return text.replace(/(?<![\d.,:])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?![\d:]|[.,]\d)/g, (whole, integer: string, fraction: string | undefined) => {
+    if (fraction === undefined && !integer.includes(',')) return whole;
+    const grouped = integer.replaceAll(',', marks.thousands);
+    return fraction === undefined ? grouped : `${grouped}${marks.decimal}${fraction}`;
+  });
+}
+
 /**
  * Rule-based translation through apertium-apy, which keeps each pair's pipeline warm.
  * Where no direct pair is installed, translates through one intermediate language.
@@ -128,7 +153,8 @@ export class ApertiumEngine implements MtEngine {
       }
       current = cleanApertiumOutput(uncapitaliseAfterUnknownOpening(body.responseData.translatedText));
     }
-    return to === 'es' ? spanishOpeningMarks(current) : current;
+    const localised = localiseNumbers(current, to);
+    return to === 'es' ? spanishOpeningMarks(localised) : localised;
   }
 
   private async get(path: string): Promise<unknown> {
