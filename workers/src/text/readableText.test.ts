@@ -50,6 +50,9 @@ describe('readableText', () => {
     expect(readableText(spoken('ask dr smith'), { final: true })).toBe('Ask Dr. Smith.');
     expect(readableText('and mister john dashwood had then leisure', { final: true })).toBe('And Mr. John dashwood had then leisure.');
     expect(readableText('thank you mister', { final: true })).toBe('Thank you mister.');
+    const properNouns = new Map([['marianne', 'Marianne'], ['smith', 'Smith']]);
+    expect(readableText('ask doctor smith and professor marianne', { final: true, properNouns })).toBe('Ask Dr. Smith and Prof. Marianne.');
+    expect(readableText('the doctor said the missus is home', { final: true, properNouns })).toBe('The doctor said the missus is home.');
   });
 
   it('writes the names it is given with their capital wherever they stand', () => {

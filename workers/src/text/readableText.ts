@@ -28,8 +28,10 @@ const DEFAULT_COMMA_PAUSE_SECONDS = 0.25;
 const DEFAULT_SENTENCE_PAUSE_SECONDS = 0.6;
 
 const TITLES: Record<string, string> = { mr: 'Mr.', mrs: 'Mrs.', ms: 'Ms.', dr: 'Dr.' };
-/** Said before a name, these are written as its title ("mister smith" → "Mr. Smith"); alone they stay words. */
+/** "mister" before any word is a title ("mister smith" → "Mr. Smith"); alone it stays a word. */
 const SPOKEN_TITLES: Record<string, string> = { mister: 'Mr.' };
+/** These are titles only before a known name: "doctor Marianne" → "Dr. Marianne", but "the doctor said". */
+const TITLES_BEFORE_NAMES: Record<string, string> = { doctor: 'Dr.', missus: 'Mrs.', professor: 'Prof.' };
 const I_FORMS: Record<string, string> = { i: 'I', "i'm": "I'm", "i'll": "I'll", "i've": "I've", "i'd": "I'd" };
 const QUESTION_WORDS = new Set(['who', 'what', 'where', 'when', 'why', 'how', 'which', 'whose']);
 const AUXILIARIES = new Set(['is', 'are', 'was', 'were', 'do', 'does', 'did', 'can', 'could', 'will', 'would', 'should', 'have', 'has', 'had', 'am']);
@@ -103,7 +105,9 @@ export function readableText(words: readonly TimedWord[] | string, options: Read
       let afterTitle = false;
       const out = written.map((word, i) => {
         spoken += spans[i]!;
-        const title = TITLES[word] ?? (i + 1 < written.length ? SPOKEN_TITLES[word] : undefined);
+        const next = written[i + 1];
+        const beforeName = next !== undefined && options.properNouns?.get(next) !== undefined;
+        const title = TITLES[word] ?? (next !== undefined ? SPOKEN_TITLES[word] : undefined) ?? (beforeName ? TITLES_BEFORE_NAMES[word] : undefined);
         let shown = title ?? I_FORMS[word] ?? options.properNouns?.get(word) ?? word;
         // The word after a title is the name it goes with.
         if (i === 0 || afterTitle) shown = capitalise(shown);
