@@ -24,6 +24,11 @@ export interface RoomEvents {
   closed: [];
 }
 
+/** The words of these people's display names (nameWords()), those with a microphone first. */
+export function roomNameWords(peers: readonly Pick<Peer, 'name' | 'producer'>[]): string[] {
+  return nameWords([...peers.filter((p) => p.producer), ...peers.filter((p) => !p.producer)].map((p) => p.name));
+}
+
 const MEDIA_LOST_MESSAGE = 'The server restarted its audio service for this room; reconnecting your audio.';
 
 /** A set of participants who hear each other and read each other's captions. */
@@ -100,9 +105,12 @@ export class Room extends SafeEmitter<RoomEvents> {
     return [...this.peers.values()].map((p) => p.toParticipant());
   }
 
-  /** The words of everyone's display names, for the captions to write with their capitals. */
+  /**
+   * The words of everyone's display names, for the captions to write with their capitals; in a
+   * room with more names than an assignment carries, those of people with a microphone come first.
+   */
   nameWords(): string[] {
-    return nameWords([...this.peers.values()].map((p) => p.name));
+    return roomNameWords([...this.peers.values()]);
   }
 
   /** Languages somebody in the room reads: the only ones worth translating into. */
