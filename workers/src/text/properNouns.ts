@@ -4,6 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { capitalise } from './capitalise.js';
 
 /** Lower-case word → how it is written ("john" → "John", "monday" → "Monday"), or undefined. */
 export interface ProperNouns {
@@ -89,12 +90,12 @@ export async function findNameLexicon(sources: ProperNounSources): Promise<NameL
   const stems = [...new Set(words.map(stem))].filter((w) => WORD.test(w));
   const lowerKnown = await analyse(sources.analyser, stems);
   const common = new Set(stems.filter((_, i) => lowerKnown[i]));
-  const capitalisedStems = stems.filter((w, i) => !lowerKnown[i] && !lowerInList.has(w)).map(capitalised);
+  const capitalisedStems = stems.filter((w, i) => !lowerKnown[i] && !lowerInList.has(w)).map(capitalise);
   const capitalKnown = await analyse(sources.analyser, capitalisedStems);
   const nameStems = new Set(capitalisedStems.filter((_, i) => capitalKnown[i]).map((w) => w.toLowerCase()));
   const names = new Map<string, string>();
   for (const word of words) {
-    if (nameStems.has(stem(word))) names.set(word, capitalised(word));
+    if (nameStems.has(stem(word))) names.set(word, capitalise(word));
   }
   if (cacheFile) {
     // A cache that cannot be written (a read-only home) only means computing it again next time.
@@ -116,7 +117,7 @@ export function withRoomNames(lexicon: NameLexicon, roomWords: readonly string[]
   const room = new Map<string, string>();
   for (const word of roomWords) {
     const key = word.toLowerCase();
-    if (!lexicon.common.has(key)) room.set(key, word === key ? capitalised(word) : word);
+    if (!lexicon.common.has(key)) room.set(key, word === key ? capitalise(word) : word);
   }
   if (!room.size) return lexicon.names;
   return {
@@ -134,9 +135,6 @@ function stem(word: string): string {
   return word.replace(/'s?$/, '');
 }
 
-function capitalised(word: string): string {
-  return word.charAt(0).toUpperCase() + word.slice(1);
-}
 
 /** The inputs' identity: the words, and each file's path, size and modification time. */
 function cacheKey(words: readonly string[], sources: ProperNounSources): string {

@@ -1,3 +1,4 @@
+import { capitalise } from './capitalise.js';
 import type { ProperNouns } from './properNouns.js';
 import { writeNumbers } from './spokenNumbers.js';
 
@@ -46,10 +47,6 @@ function looksLikeQuestion(words: readonly string[]): boolean {
   if (first === undefined || second === undefined) return false;
   if (QUESTION_WORDS.has(first)) return AUXILIARIES.has(second);
   return AUXILIARIES.has(first) && first !== 'have' && first !== 'has' && first !== 'had' && SUBJECTS.has(second);
-}
-
-function capitalise(word: string): string {
-  return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
 /** pocketsphinx marks alternative pronunciations ("the(2)"); the word is the same. */

@@ -1,3 +1,5 @@
+import { capitalise } from './capitalise.js';
+
 /**
  * Spoken English numbers as people write them: "twenty five" → "25", "one hundred and five" →
  * "105", "nineteen eighty four" and "twenty twenty four" → "1984", "2024", "twenty first" →
@@ -205,7 +207,7 @@ export function writeNumbers(words: readonly string[]): { words: string[]; spans
       const dayAt = words[i + 1] === 'the' && !ambiguous ? i + 2 : i + 1;
       const day = parseNumber(words, dayAt);
       if (day && day.value >= 1 && day.value <= 31 && day.length <= 2 && (day.ordinal || (dayAt === i + 1 && !ambiguous))) {
-        push(`${words[i]!.charAt(0).toUpperCase()}${words[i]!.slice(1)} ${day.value}`, dayAt - i + day.length);
+        push(`${capitalise(words[i]!)} ${day.value}`, dayAt - i + day.length);
         i = dayAt + day.length;
         continue;
       }
