@@ -48,13 +48,16 @@ const asString = z.preprocess((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : 
 const asInt = z.preprocess((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v), z.coerce.number().int().min(0));
 const asNumber = z.preprocess((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v), z.coerce.number());
 const asBool = z.preprocess((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v), z.enum(['0', '1']).transform((s) => s === '1'));
-const asLanguages = z.preprocess(
-  (v) => {
-    const s = Buffer.isBuffer(v) ? v.toString('utf8') : v;
-    return typeof s === 'string' ? s.split(',').filter(Boolean) : s;
-  },
-  z.array(languageCodeSchema).max(32),
-);
+/** A comma-separated list in a stream field (recordToFields() joins arrays so). */
+const asList = <T extends z.ZodType>(item: T, max: number) =>
+  z.preprocess(
+    (v) => {
+      const s = Buffer.isBuffer(v) ? v.toString('utf8') : v;
+      return typeof s === 'string' ? s.split(',').filter(Boolean) : s;
+    },
+    z.array(item).max(max),
+  );
+const asLanguages = asList(languageCodeSchema, 32);
 
 export const utteranceIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'utterance id has unexpected characters');
 
@@ -84,13 +87,7 @@ export function nameWords(displayNames: Iterable<string>): string[] {
   return words;
 }
 
-const asNameWords = z.preprocess(
-  (v) => {
-    const s = Buffer.isBuffer(v) ? v.toString('utf8') : v;
-    return typeof s === 'string' ? s.split(',').filter(Boolean) : s;
-  },
-  z.array(z.string().regex(NAME_WORD, 'a name word is 2–32 letters')).max(MAX_NAME_WORDS),
-);
+const asNameWords = asList(z.string().regex(NAME_WORD, 'a name word is 2–32 letters'), MAX_NAME_WORDS);
 
 export const sttAssignmentSchema = z.object({
   utteranceId: asString.pipe(utteranceIdSchema),
