@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LanguageCode } from '@parley/protocol';
+import { bareWord } from '../text/readableText.js';
 import { POCKETSPHINX_LANGUAGES } from './engines/pocketsphinx.js';
 import { PocketsphinxEngineStream, type DecoderLender } from './PocketsphinxEngineStream.js';
 import type { SttEngine, SttStream } from './SttEngine.js';
@@ -160,7 +161,7 @@ export class PocketsphinxEngine implements SttEngine {
   /** The dictionary's words; alternative pronunciations ("the(2)") are the same word. */
   async vocabulary(): Promise<string[]> {
     const text = await readFile(this.dictionary, 'utf8');
-    return [...new Set(text.split('\n').map((line) => line.split(/\s/, 1)[0]!.replace(/\(\d+\)$/, '')).filter(Boolean))];
+    return [...new Set(text.split('\n').map((line) => bareWord(line.split(/\s/, 1)[0]!)).filter(Boolean))];
   }
 
   async close(): Promise<void> {

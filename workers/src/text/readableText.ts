@@ -50,7 +50,7 @@ function looksLikeQuestion(words: readonly string[]): boolean {
 }
 
 /** pocketsphinx marks alternative pronunciations ("the(2)"); the word is the same. */
-function bareWord(word: string): string {
+export function bareWord(word: string): string {
   return word.replace(/\(\d+\)$/, '').toLowerCase();
 }
 

@@ -128,7 +128,8 @@ const CURRENCIES: Record<string, string> = { dollars: '$', dollar: '$', euros: '
 
 /** Words before a time of day: "at three thirty", "until five fifteen". */
 const TIME_BEFORE = new Set(['at', 'by', 'until', 'till', 'from', 'around', 'before', 'after', 'since']);
-const DIGIT_WORDS: Record<string, string> = { zero: '0', oh: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9' };
+/** Digits said one by one after a decimal point: the units below ten, and "oh". */
+const DIGIT_WORDS: Record<string, string> = { ...Object.fromEntries(Object.entries(UNITS).filter(([, v]) => v < 10).map(([k, v]) => [k, String(v)])), oh: '0' };
 
 /** "a m", "a.m.", "am" (after a time) and the p.m. forms; the written form and how many words it took. */
 function meridiem(words: readonly string[], at: number): { text: string; length: number } | undefined {
